@@ -1,0 +1,34 @@
+# Vigil — the two commands of the README: `make demo` and `make test`.
+# Both install missing Debian/Ubuntu packages with apt-get first (as root, or through sudo).
+
+SHELL := /bin/bash
+CONFIG ?= debug
+SWIFT ?= swift
+BUILD_PACKAGES := librdkafka-dev libsimdjson-dev zlib1g-dev pkg-config
+TEST_PACKAGES := prometheus prometheus-alertmanager
+DEMO_ARGS ?=
+
+.PHONY: demo test build release deps test-deps clean
+
+demo: deps build
+	$(SWIFT) run -c $(CONFIG) --skip-build vigil demo $(DEMO_ARGS)
+
+test: deps test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+build:
+	$(SWIFT) build -c $(CONFIG) --product vigil
+
+release:
+	$(SWIFT) build -c release --product vigil
+	@echo "binary: $$($(SWIFT) build -c release --show-bin-path)/vigil"
+
+deps:
+	@bash scripts/install-packages.sh $(BUILD_PACKAGES)
+
+test-deps:
+	@bash scripts/install-packages.sh $(TEST_PACKAGES)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,36 @@
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+/* Non-variadic wrapper over rd_kafka_producev (Swift cannot call C varargs).
+ * The payload and key are copied (RD_KAFKA_MSG_F_COPY; librdkafka always copies keys).
+ * `headers` may be NULL; on success librdkafka owns it, on failure the caller still does.
+ * `partition` is RD_KAFKA_PARTITION_UA (-1) for the configured partitioner. */
+static inline rd_kafka_resp_err_t vigil_rd_kafka_produce_copy(
+    rd_kafka_t *rk, const char *topic, int32_t partition,
+    const void *key, size_t key_len, const void *value, size_t value_len,
+    rd_kafka_headers_t *headers) {
+    if (headers != NULL) {
+        return rd_kafka_producev(rk,
+                                 RD_KAFKA_V_TOPIC(topic),
+                                 RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_KEY(key, key_len),
+                                 RD_KAFKA_V_VALUE((void *)value, value_len),
+                                 RD_KAFKA_V_HEADERS(headers),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_END);
+    }
+    return rd_kafka_producev(rk,
+                             RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_PARTITION(partition),
+                             RD_KAFKA_V_KEY(key, key_len),
+                             RD_KAFKA_V_VALUE((void *)value, value_len),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_END);
+}
+
+/* Macros Swift does not import. */
+static const int32_t VIGIL_RD_KAFKA_PARTITION_UA = RD_KAFKA_PARTITION_UA;
+static const int64_t VIGIL_RD_KAFKA_OFFSET_BEGINNING = RD_KAFKA_OFFSET_BEGINNING;
+static const int64_t VIGIL_RD_KAFKA_OFFSET_END = RD_KAFKA_OFFSET_END;
+static const int64_t VIGIL_RD_KAFKA_OFFSET_STORED = RD_KAFKA_OFFSET_STORED;
+static const int64_t VIGIL_RD_KAFKA_OFFSET_INVALID = RD_KAFKA_OFFSET_INVALID;

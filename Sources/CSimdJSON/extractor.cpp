@@ -1,0 +1,324 @@
+// Plain C API over simdjson's On-Demand parser: see include/CSimdJSON.h.
+//
+// The whole document is walked (every key unescaped, every scalar parsed), so anything invalid
+// anywhere is reported, not just in the values Vigil reads: On-Demand alone would skip unvisited
+// values without validating them. Stage 1 validates UTF-8 for the whole input.
+#include "CSimdJSON.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ondemand = simdjson::ondemand;
+
+namespace {
+
+uint64_t hash_key(std::string_view key) noexcept {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char c : key) { h = (h ^ c) * 0x100000001b3ULL; }
+    return h;
+}
+
+/// A node of the path trie: one per key prefix of a registered path.
+struct Node {
+    int32_t path = -1;                    // id of the path ending here, or -1
+    std::vector<std::string> keys;        // child keys
+    std::vector<uint32_t> children;       // node index per child key
+    std::vector<uint32_t> table;          // open addressing: child slot + 1, 0 = empty; size power of 2
+
+    void rebuild() {
+        size_t size = 4;
+        while (size < keys.size() * 2) { size <<= 1; }
+        table.assign(size, 0);
+        for (uint32_t i = 0; i < keys.size(); i++) { insert(i); }
+    }
+    void insert(uint32_t i) {
+        size_t mask = table.size() - 1;
+        size_t slot = hash_key(keys[i]) & mask;
+        while (table[slot] != 0) { slot = (slot + 1) & mask; }
+        table[slot] = i + 1;
+    }
+    /// Index of the child reached through `key`, or -1.
+    int64_t find(std::string_view key) const noexcept {
+        if (keys.empty()) { return -1; }
+        size_t mask = table.size() - 1;
+        size_t slot = hash_key(key) & mask;
+        while (uint32_t entry = table[slot]) {
+            const std::string &candidate = keys[entry - 1];
+            if (candidate.size() == key.size() && std::memcmp(candidate.data(), key.data(), key.size()) == 0) {
+                return children[entry - 1];
+            }
+            slot = (slot + 1) & mask;
+        }
+        return -1;
+    }
+};
+
+std::string_view trim_trailing_space(std::string_view token) noexcept {
+    while (!token.empty()) {
+        char c = token.back();
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') { break; }
+        token.remove_suffix(1);
+    }
+    return token;
+}
+
+/// The content of a string starting at `content` (just after its opening quote) when it holds no
+/// escape; a null view otherwise. The closing quote exists: stage 1 rejects unclosed strings.
+std::string_view unescaped_span(const char *content) noexcept {
+    size_t i = 0;
+    while (content[i] != '"') {
+        if (content[i] == '\\') { return std::string_view(); }
+        i++;
+    }
+    return std::string_view(content, i);
+}
+
+/// Whether `token` is a JSON number by RFC 8259's grammar.
+bool is_json_number(std::string_view token) noexcept {
+    size_t i = 0, n = token.size();
+    auto digit = [&](size_t at) { return at < n && token[at] >= '0' && token[at] <= '9'; };
+    if (i < n && token[i] == '-') { i++; }
+    if (!digit(i)) { return false; }
+    if (token[i] == '0') { i++; } else { while (digit(i)) { i++; } }
+    if (i < n && token[i] == '.') {
+        i++;
+        if (!digit(i)) { return false; }
+        while (digit(i)) { i++; }
+    }
+    if (i < n && (token[i] == 'e' || token[i] == 'E')) {
+        i++;
+        if (i < n && (token[i] == '+' || token[i] == '-')) { i++; }
+        if (!digit(i)) { return false; }
+        while (digit(i)) { i++; }
+    }
+    return i == n;
+}
+
+}  // namespace
+
+struct vigil_json_extractor {
+    ondemand::parser parser;
+    size_t max_bytes;
+    uint32_t max_depth;
+    std::unique_ptr<uint8_t[]> buffer;    // the message copy, followed by SIMDJSON_PADDING bytes
+    size_t buffer_capacity = 0;
+    std::vector<Node> nodes;              // nodes[0] is the root (the top-level object)
+    int32_t path_count = 0;
+    std::vector<vigil_json_entry> entries;
+
+    vigil_json_extractor(size_t max_bytes, uint32_t max_depth)
+        : parser(max_bytes), max_bytes(max_bytes), max_depth(max_depth) {
+        nodes.emplace_back();
+    }
+
+    void emit(const Node *node, vigil_json_kind kind, double number = 0, const char *text = nullptr,
+              size_t length = 0) {
+        if (node == nullptr || node->path < 0) { return; }
+        entries.push_back(vigil_json_entry{node->path, kind, number, text, length});
+    }
+
+    const Node *child(const Node *node, std::string_view key) const noexcept {
+        if (node == nullptr) { return nullptr; }
+        int64_t index = node->find(key);
+        return index < 0 ? nullptr : &nodes[size_t(index)];
+    }
+
+    /// Walks an object whose own nesting level is `depth`.
+    vigil_json_status walk_object(ondemand::object &object, const Node *node, uint32_t depth) {
+        for (auto field_result : object) {
+            ondemand::field field;
+            if (std::move(field_result).get(field) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+            // A key without escapes is its raw bytes (stage 1 validated the UTF-8 and the quotes);
+            // only keys with a backslash need unescaping (which also validates the escapes).
+            std::string_view key = unescaped_span(field.key().raw());
+            if (key.data() == nullptr && field.unescaped_key().get(key) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+            vigil_json_status status = walk_value(field.value(), child(node, key), depth);
+            if (status != VIGIL_JSON_OK) { return status; }
+        }
+        return VIGIL_JSON_OK;
+    }
+
+    /// Walks a value held by a container whose nesting level is `depth`.
+    vigil_json_status walk_value(ondemand::value value, const Node *node, uint32_t depth) {
+        std::string_view token = value.raw_json_token();
+        if (token.empty()) { return VIGIL_JSON_INVALID; }
+        switch (token[0]) {
+        case '{': {
+            if (depth + 1 > max_depth) { return VIGIL_JSON_TOO_DEEP; }
+            ondemand::object object;
+            if (value.get_object().get(object) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+            emit(node, VIGIL_JSON_OBJECT);
+            return walk_object(object, node, depth + 1);
+        }
+        case '[': {
+            if (depth + 1 > max_depth) { return VIGIL_JSON_TOO_DEEP; }
+            ondemand::array array;
+            if (value.get_array().get(array) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+            emit(node, VIGIL_JSON_ARRAY);
+            for (auto element_result : array) {
+                ondemand::value element;
+                if (std::move(element_result).get(element) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+                vigil_json_status status = walk_value(element, nullptr, depth + 1);
+                if (status != VIGIL_JSON_OK) { return status; }
+            }
+            return VIGIL_JSON_OK;
+        }
+        case '"': {
+            std::string_view text = unescaped_span(token.data() + 1);
+            if (text.data() != nullptr) {
+                simdjson::ondemand::raw_json_string raw;
+                if (value.get_raw_json_string().get(raw) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+            } else if (value.get_string().get(text) != simdjson::SUCCESS) {
+                return VIGIL_JSON_INVALID;
+            }
+            emit(node, VIGIL_JSON_STRING, 0, text.data(), text.size());
+            return VIGIL_JSON_OK;
+        }
+        case 't':
+        case 'f': {
+            bool flag;
+            if (value.get_bool().get(flag) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+            emit(node, flag ? VIGIL_JSON_TRUE : VIGIL_JSON_FALSE, flag ? 1 : 0);
+            return VIGIL_JSON_OK;
+        }
+        case 'n': {
+            bool is_null = false;
+            if (value.is_null().get(is_null) != simdjson::SUCCESS || !is_null) { return VIGIL_JSON_INVALID; }
+            emit(node, VIGIL_JSON_NULL);
+            return VIGIL_JSON_OK;
+        }
+        case 'N':
+        case 'I': {
+            // Python's json writes these; they are not JSON. The value is left unconsumed: the
+            // enclosing iteration steps over a single scalar token.
+            token = trim_trailing_space(token);
+            double number;
+            if (token == "NaN") {
+                number = std::numeric_limits<double>::quiet_NaN();
+            } else if (token == "Infinity") {
+                number = std::numeric_limits<double>::infinity();
+            } else {
+                return VIGIL_JSON_INVALID;
+            }
+            emit(node, VIGIL_JSON_NON_FINITE, number, token.data(), token.size());
+            return VIGIL_JSON_OK;
+        }
+        case '-':
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9': {
+            double number;
+            token = trim_trailing_space(token);
+            if (value.get_double().get(number) == simdjson::SUCCESS) {
+                emit(node, VIGIL_JSON_NUMBER, number, token.data(), token.size());
+                return VIGIL_JSON_OK;
+            }
+            // Not consumed on failure, like the literals above.
+            if (token == "-Infinity" || is_json_number(token)) {   // a valid number that overflows
+                double infinity = std::numeric_limits<double>::infinity();
+                emit(node, VIGIL_JSON_NON_FINITE, token[0] == '-' ? -infinity : infinity, token.data(), token.size());
+                return VIGIL_JSON_OK;
+            }
+            return VIGIL_JSON_INVALID;
+        }
+        default:
+            return VIGIL_JSON_INVALID;
+        }
+    }
+
+    vigil_json_status extract(const void *bytes, size_t length) {
+        entries.clear();
+        if (length > max_bytes) { return VIGIL_JSON_CAPACITY; }
+        if (buffer_capacity < length + simdjson::SIMDJSON_PADDING) {
+            size_t capacity = length + simdjson::SIMDJSON_PADDING;
+            if (capacity < buffer_capacity * 2) { capacity = buffer_capacity * 2; }
+            buffer.reset(new (std::nothrow) uint8_t[capacity]);
+            if (!buffer) {
+                buffer_capacity = 0;
+                return VIGIL_JSON_CAPACITY;
+            }
+            buffer_capacity = capacity;
+        }
+        if (length > 0) { std::memcpy(buffer.get(), bytes, length); }
+        std::memset(buffer.get() + length, 0, simdjson::SIMDJSON_PADDING);
+
+        ondemand::document document;
+        simdjson::error_code error = parser.iterate(buffer.get(), length, buffer_capacity).get(document);
+        if (error == simdjson::CAPACITY || error == simdjson::MEMALLOC) { return VIGIL_JSON_CAPACITY; }
+        if (error != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+        // Only a top-level object is an event; check its first byte before asking On-Demand for it.
+        const char *start = nullptr;
+        if (document.current_location().get(start) != simdjson::SUCCESS) { return VIGIL_JSON_NOT_OBJECT; }
+        if (*start != '{') {
+            return (*start == '[' || *start == '"' || *start == '-' || (*start >= '0' && *start <= '9') ||
+                    *start == 't' || *start == 'f' || *start == 'n') ? VIGIL_JSON_NOT_OBJECT : VIGIL_JSON_INVALID;
+        }
+        if (max_depth < 1) { return VIGIL_JSON_TOO_DEEP; }
+        ondemand::object object;
+        if (document.get_object().get(object) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
+        vigil_json_status status = walk_object(object, &nodes[0], 1);
+        if (status != VIGIL_JSON_OK) {
+            entries.clear();
+            return status;
+        }
+        // Nothing may follow the top-level value.
+        if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+            entries.clear();
+            return VIGIL_JSON_INVALID;
+        }
+        return VIGIL_JSON_OK;
+    }
+
+    int32_t add_path(const char *const *keys, const size_t *lengths, size_t count) {
+        if (count == 0) { return -1; }
+        size_t node = 0;
+        for (size_t i = 0; i < count; i++) {
+            std::string_view key(keys[i], lengths[i]);
+            int64_t next = nodes[node].find(key);
+            if (next < 0) {
+                nodes.emplace_back();
+                next = int64_t(nodes.size() - 1);
+                Node &parent = nodes[node];
+                parent.keys.emplace_back(key);
+                parent.children.push_back(uint32_t(next));
+                parent.rebuild();
+            }
+            node = size_t(next);
+        }
+        if (nodes[node].path < 0) { nodes[node].path = path_count++; }
+        return nodes[node].path;
+    }
+};
+
+extern "C" {
+
+vigil_json_extractor *vigil_json_extractor_create(size_t max_bytes, uint32_t max_depth) {
+    return new (std::nothrow) vigil_json_extractor(max_bytes, max_depth);
+}
+
+void vigil_json_extractor_destroy(vigil_json_extractor *extractor) { delete extractor; }
+
+int32_t vigil_json_extractor_add_path(vigil_json_extractor *extractor, const char *const *keys,
+                                      const size_t *lengths, size_t count) {
+    // Without exceptions enabled, a failed allocation inside std::vector aborts; paths are
+    // registered once at startup, so that is a startup failure, not an input-dependent one.
+    return extractor->add_path(keys, lengths, count);
+}
+
+vigil_json_status vigil_json_extract(vigil_json_extractor *extractor, const void *bytes, size_t length,
+                                     const vigil_json_entry **entries, size_t *count) {
+    vigil_json_status status = extractor->extract(bytes, length);
+    *entries = extractor->entries.data();
+    *count = status == VIGIL_JSON_OK ? extractor->entries.size() : 0;
+    return status;
+}
+
+}  // extern "C"

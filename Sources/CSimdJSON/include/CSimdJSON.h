@@ -1,0 +1,86 @@
+// A plain C API over simdjson's On-Demand parser, for Vigil's event decoder.
+//
+// The extractor is configured once with a set of key paths (each path a list of object keys from
+// the top-level object). Parsing a message validates the whole document (UTF-8, syntax of every
+// value, nothing after the top-level value, nesting depth) and reports, in document order, one
+// entry per value found at a configured path. It makes no decision beyond that: the caller turns
+// entries into events.
+//
+// Not thread-safe: one extractor per thread. No C++ exception crosses this API.
+#ifndef VIGIL_CSIMDJSON_H
+#define VIGIL_CSIMDJSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vigil_json_extractor vigil_json_extractor;
+
+/// The JSON type of an extracted value.
+typedef enum vigil_json_kind {
+    VIGIL_JSON_NULL = 0,
+    /// A finite JSON number: `number` holds it, `text`/`length` its raw token.
+    VIGIL_JSON_NUMBER = 1,
+    /// `NaN`, `Infinity`, `-Infinity` literals or a number that overflows a double: `number` holds
+    /// NaN or ±infinity, `text`/`length` the raw token.
+    VIGIL_JSON_NON_FINITE = 2,
+    /// A string: `text`/`length` hold its unescaped UTF-8 bytes (not NUL-terminated).
+    VIGIL_JSON_STRING = 3,
+    VIGIL_JSON_TRUE = 4,
+    VIGIL_JSON_FALSE = 5,
+    /// An object; entries for configured paths below it follow this entry.
+    VIGIL_JSON_OBJECT = 6,
+    VIGIL_JSON_ARRAY = 7,
+} vigil_json_kind;
+
+/// One value found at a configured path. `text` points into memory owned by the extractor and is
+/// valid until the next call to `vigil_json_extract` or `vigil_json_extractor_destroy`.
+typedef struct vigil_json_entry {
+    /// The id returned by `vigil_json_extractor_add_path` for the path.
+    int32_t path;
+    /// A `vigil_json_kind`.
+    int32_t kind;
+    double number;
+    const char *text;
+    size_t length;
+} vigil_json_entry;
+
+typedef enum vigil_json_status {
+    VIGIL_JSON_OK = 0,
+    /// The document is not a single JSON object (an array, a scalar, empty input).
+    VIGIL_JSON_NOT_OBJECT = 1,
+    /// Invalid JSON anywhere (syntax, invalid UTF-8, bad escape, truncated, trailing content).
+    VIGIL_JSON_INVALID = 2,
+    /// Nested deeper than the configured maximum depth.
+    VIGIL_JSON_TOO_DEEP = 3,
+    /// Larger than the configured maximum size, or memory could not be allocated.
+    VIGIL_JSON_CAPACITY = 4,
+} vigil_json_status;
+
+/// Creates an extractor for documents of at most `max_bytes` bytes nested at most `max_depth`
+/// levels (the top-level object is level 1). Returns NULL when out of memory.
+vigil_json_extractor *vigil_json_extractor_create(size_t max_bytes, uint32_t max_depth);
+
+void vigil_json_extractor_destroy(vigil_json_extractor *extractor);
+
+/// Registers a path of `count` keys (`keys[i]` is `lengths[i]` bytes of UTF-8, unescaped) and returns
+/// its id (0, 1, 2, … in registration order; the same id again for a path already registered).
+/// Returns -1 for an empty path or when out of memory.
+int32_t vigil_json_extractor_add_path(vigil_json_extractor *extractor, const char *const *keys,
+                                      const size_t *lengths, size_t count);
+
+/// Parses one document (`length` bytes at `bytes`; copied into an internal padded buffer, so
+/// `bytes` may be released after the call). On `VIGIL_JSON_OK`, `*entries` and `*count` describe
+/// the extracted values in document order (a key repeated in an object gives one entry per
+/// occurrence). On any other status, `*count` is 0.
+vigil_json_status vigil_json_extract(vigil_json_extractor *extractor, const void *bytes, size_t length,
+                                     const vigil_json_entry **entries, size_t *count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,94 @@
+import Foundation
+package import Logging
+import ServiceLifecycle
+import VigilExposition
+import VigilKafka
+package import VigilStats
+
+/// The running agent: the HTTP exposition and the Kafka ingest, in one `ServiceGroup`
+/// ordered so that shutdown stops polling first and serves `/metrics` until the end.
+package final class Agent: Sendable {
+    let configuration: Configuration
+    let metrics: MetricsRegistry
+    let status: StatusBoard
+    private let logger: Logger
+    private let ingest: KafkaIngest
+    private let onListening: @Sendable (Int) -> Void
+
+    package init(configuration: Configuration, logger: Logger,
+                 onWindow: @escaping @Sendable (WindowReport) -> Void = { _ in },
+                 onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onListening = onListening
+        metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries)
+        BuildInfo.publish(to: metrics)
+        status = StatusBoard(models: configuration.models.map(\.name))
+        ingest = KafkaIngest(configuration: configuration, metrics: metrics, status: status, logger: logger, onWindow: onWindow)
+    }
+
+    /// Validates what `run` needs beyond the file's own rules.
+    static func validateForRun(_ configuration: Configuration) throws(ConfigurationError) {
+        var problems: [String] = []
+        if configuration.kafka.brokers == nil { problems.append("kafka.brokers: required for `run`") }
+        for (index, model) in configuration.models.enumerated() where model.topic == nil {
+            problems.append("models[\(index)].topic: required for `run`")
+        }
+        if !problems.isEmpty { throw ConfigurationError(problems) }
+        try ReferenceCheck.validate(configuration)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or until a service fails), plus any `extra` services
+    /// (they start after the exposition and before ingest, and stop in reverse; one that
+    /// returns shuts the whole agent down gracefully).
+    package func run(extra: [any Service] = []) async throws {
+        let routes = ExpositionRoutes(
+            isHealthy: { true },
+            readiness: { [status] in status.readiness() },
+            status: { [status] in status.statusJSON() },
+            alerts: { Array("[]".utf8) },
+            window: { [status] model in status.window(model) })
+        let server = ExpositionServer(
+            host: configuration.http.host, port: configuration.http.port, registry: metrics, routes: routes,
+            logger: logger, onListening: onListening)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server)] + extra.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) } + [.init(service: IngestService(ingest: ingest))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// Adapts the ingest thread to swift-service-lifecycle: graceful shutdown asks the loop to
+/// stop after the batch in hand and waits for it to commit and close.
+struct IngestService: Service {
+    let ingest: KafkaIngest
+
+    func run() async throws {
+        ingest.start()
+        await withGracefulShutdownHandler {
+            await ingest.join()
+        } onGracefulShutdown: {
+            ingest.requestStop()
+        }
+        if let failure = ingest.failureMessage { throw IngestFailure(message: failure) }
+    }
+}
+
+struct IngestFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { "Kafka ingest failed: \(message)" }
+}
+
+/// `vigil run`.
+package enum AgentCommand {
+    package static func run(configurationPath: String) async throws {
+        let configuration = try Configuration.load(path: configurationPath)
+        try Agent.validateForRun(configuration)
+        let logger = Logger(label: "vigil")
+        logger.info("Configuration loaded.", metadata: ["config": "\(configurationPath)", "models": "\(configuration.models.count)"])
+        try await Agent(configuration: configuration, logger: logger).run()
+        logger.info("Shutdown complete.")
+    }
+}

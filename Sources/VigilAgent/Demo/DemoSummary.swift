@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+import VigilExposition
+import VigilStats
+
+/// The demo's live summary: one line every two seconds (redrawn in place on a terminal)
+/// with throughput, rejections and the latest window's numbers, so that the injected drift
+/// is visible as it happens.
+final class DemoSummary: Sendable {
+    private struct State {
+        var first: WindowReport?
+        var last: WindowReport?
+        var windows = 0
+        var lastPrinted = ContinuousClock.now
+        var lastConsumed = 0.0
+    }
+
+    private let state = Mutex(State())
+    private let modelName: String
+    private let terminal: Bool
+    private let started = ContinuousClock.now
+
+    init(modelName: String, terminal: Bool) {
+        self.modelName = modelName
+        self.terminal = terminal
+    }
+
+    func record(_ report: WindowReport) {
+        guard report.model == modelName, report.events > 0 else { return }
+        state.withLock {
+            if $0.first == nil { $0.first = report }
+            $0.last = report
+            $0.windows += 1
+        }
+    }
+
+    func print(agent: Agent, producer: DemoProducer) {
+        let consumed = agent.metrics.value(MetricCatalog.eventsTotal, labels: [modelName]) ?? 0
+        let rejected = RejectionCounts.total(agent.metrics, model: modelName)
+        let (first, last, rate) = state.withLock { s -> (WindowReport?, WindowReport?, Double) in
+            let now = ContinuousClock.now
+            let seconds = Double((now - s.lastPrinted).components.seconds) + Double((now - s.lastPrinted).components.attoseconds) / 1e18
+            let rate = seconds > 0 ? (consumed - s.lastConsumed) / seconds : 0
+            s.lastPrinted = now
+            s.lastConsumed = consumed
+            return (s.first, s.last, rate)
+        }
+        let elapsed = (ContinuousClock.now - started).components.seconds
+        var line = String(format: "[%3lds] %@ produced %d · consumed %.0f (%.0f/s) · rejected %.0f",
+                          elapsed, producer.isDrifting ? "DRIFTING" : "normal  ", producer.count, consumed, rate, rejected)
+        if let last {
+            line += " · window " + RFC3339.format(millis: last.endMillis).dropFirst(11).dropLast(1) + " (\(last.events) ev)"
+            line += Self.describe(last, baseline: first)
+        } else {
+            line += " · waiting for the first window"
+        }
+        if terminal {
+            Swift.print("\u{1B}[2K\r" + line, terminator: "")
+        } else {
+            Swift.print(line)
+        }
+        fflush(stdout)
+    }
+
+    /// The latest window against the first one: means of numeric features, the top category,
+    /// missing ratios that moved.
+    static func describe(_ window: WindowReport, baseline: WindowReport?) -> String {
+        var parts: [String] = []
+        for feature in window.features {
+            switch feature.values {
+            case .numeric(let numeric):
+                guard let mean = numeric.statistics.mean else { continue }
+                var text = "\(feature.name) μ=\(short(mean))"
+                if let base = baseline?.features.first(where: { $0.name == feature.name }),
+                   case .numeric(let b) = base.values, let baseMean = b.statistics.mean, baseMean != 0 {
+                    let change = (mean - baseMean) / abs(baseMean) * 100
+                    if abs(change) >= 10 { text += String(format: " (%+.0f%%)", change) }
+                }
+                if let missing = numeric.statistics.missingRatio, missing >= 0.05 { text += String(format: " miss=%.0f%%", missing * 100) }
+                parts.append(text)
+            case .categorical(let categorical):
+                guard let top = categorical.categoryCounts.max(by: { $0.count < $1.count }), categorical.count > 0 else { continue }
+                parts.append("\(feature.name) top=\(top.name) \(Int(Double(top.count) / Double(categorical.count) * 100))%")
+            }
+        }
+        return parts.isEmpty ? "" : " · " + parts.joined(separator: " · ")
+    }
+
+    static func short(_ value: Double) -> String {
+        abs(value) >= 100 ? String(format: "%.0f", value) : String(format: "%.2f", value)
+    }
+
+    func finalLine(agent: Agent, producer: DemoProducer) -> String {
+        let consumed = agent.metrics.value(MetricCatalog.eventsTotal, labels: [modelName]) ?? 0
+        let windows = state.withLock { $0.windows }
+        return (terminal ? "\n" : "") + "vigil demo: stopped; produced \(producer.count), consumed \(Int(consumed)), \(windows) windows evaluated"
+    }
+}
+
+enum RejectionCounts {
+    static func total(_ metrics: MetricsRegistry, model: String) -> Double {
+        var total = 0.0
+        for reason in ["malformed", "too_large", "bad_timestamp", "unknown_model", "late"] {
+            total += metrics.value(MetricCatalog.eventsRejectedTotal, labels: [model, reason]) ?? 0
+            total += metrics.value(MetricCatalog.eventsRejectedTotal, labels: ["", reason]) ?? 0
+        }
+        return total
+    }
+}

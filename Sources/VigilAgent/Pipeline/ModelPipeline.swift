@@ -1,0 +1,312 @@
+import VigilEvents
+import VigilStats
+
+/// One model's windows: applies decoded batches to window panes, tracks per-partition
+/// watermarks (SPEC §5), rejects late events and evaluates windows as the watermark passes them.
+///
+/// Not Sendable: confined to the thread that consumes (the Kafka consumer thread or replay).
+final class ModelPipeline {
+    /// What applying one batch did.
+    struct ApplyOutcome: Equatable {
+        var accepted = 0
+        var late = 0
+    }
+
+    let settings: ModelSettings
+    let schema: ModelSchema
+    private(set) var categoryNames: [CategoryNames]
+    private(set) var classNames = CategoryNames()
+    private let mode: Mode
+    private let seed: UInt64
+
+    private enum Mode {
+        case time(sizeMillis: Int64, slideMillis: Int64, latenessMillis: Int64)
+        case count(Int)
+    }
+
+    // Event-time windows.
+    private var panes: [Int64: WindowPane] = [:]
+    private var partitions: [Int32: PartitionClock] = [:]
+    private var nextWindowEnd: Int64?
+    private(set) var evaluatedThrough: Int64?
+    private var paneOfRow: [Int64] = []
+    private static let lateRow = Int64.min
+
+    // Count windows.
+    private var countPane: WindowPane?
+
+    private struct PartitionClock {
+        var maxTimestamp: Int64?
+        var lastSeenMillis: Int64
+    }
+
+    init(settings: ModelSettings, index: Int) {
+        self.settings = settings
+        schema = settings.schema
+        categoryNames = Array(repeating: CategoryNames(), count: schema.categoricalFeatureNames.count)
+        seed = 0x5EED_0000 &+ UInt64(index) &* 0x1_0000_0001
+        switch settings.window {
+        case .time(let size, let slide, let lateness):
+            mode = .time(sizeMillis: size.milliseconds, slideMillis: slide.milliseconds, latenessMillis: lateness.milliseconds)
+        case .count(let n):
+            mode = .count(n)
+        }
+    }
+
+    // MARK: Partitions
+
+    /// Partitions now feeding this model (Kafka assignment). Until a partition has delivered an
+    /// event, or has been idle for `idle_timeout`, it holds the watermark back.
+    func assign(_ assigned: [Int32], nowMillis: Int64) {
+        for partition in assigned where partitions[partition] == nil {
+            partitions[partition] = PartitionClock(maxTimestamp: nil, lastSeenMillis: nowMillis)
+        }
+    }
+
+    func revoke(_ revoked: [Int32]) {
+        for partition in revoked { partitions[partition] = nil }
+    }
+
+    /// The model's watermark (SPEC §5): the minimum over non-idle partitions of their largest
+    /// event time, minus lateness. With `nowMillis` nil (replay) no partition is ever idle.
+    /// When every partition is idle, event time is taken to follow processing time, so that
+    /// windows without events still close (and `NoEvents` can fire).
+    func watermark(nowMillis: Int64?, idleTimeoutMillis: Int64) -> Int64? {
+        guard case .time(_, _, let lateness) = mode else { return nil }
+        var lowest: Int64?
+        var anyActive = false
+        for clock in partitions.values {
+            if let now = nowMillis, now - clock.lastSeenMillis >= idleTimeoutMillis { continue }
+            anyActive = true
+            guard let ts = clock.maxTimestamp else { return nil }   // an active partition with no event yet
+            lowest = min(lowest ?? ts, ts)
+        }
+        if !anyActive {
+            guard let now = nowMillis else { return nil }
+            let highest = partitions.values.compactMap(\.maxTimestamp).max()
+            guard let highest else { return nil }
+            return max(highest, now - idleTimeoutMillis) - lateness
+        }
+        return lowest.map { $0 - lateness }
+    }
+
+    // MARK: Applying batches
+
+    /// Applies a batch: rows in windows already evaluated are rejected as `late`, the rest go into
+    /// their panes. Returns the windows that closed (count windows close here).
+    func apply(_ batch: EventBatch, nowMillis: Int64) -> (ApplyOutcome, [WindowReport]) {
+        for (f, names) in batch.newCategories.enumerated() where !names.isEmpty { categoryNames[f].append(names) }
+        if !batch.newClasses.isEmpty { classNames.append(batch.newClasses) }
+        switch mode {
+        case .time(let size, let slide, _):
+            return (applyTime(batch, sizeMillis: size, slideMillis: slide, nowMillis: nowMillis), [])
+        case .count(let n):
+            return applyCount(batch, windowEvents: n)
+        }
+    }
+
+    private func applyTime(_ batch: EventBatch, sizeMillis: Int64, slideMillis: Int64, nowMillis: Int64) -> ApplyOutcome {
+        var outcome = ApplyOutcome()
+        let n = batch.count
+        paneOfRow.removeAll(keepingCapacity: true)
+        paneOfRow.reserveCapacity(n)
+        var lastPartition = Int32.min
+        var partitionMax = Int64.min
+        for i in 0..<n {
+            let ts = batch.timestamps[i]
+            let partition = batch.partitions[i]
+            if partition != lastPartition {
+                if lastPartition != Int32.min { notePartition(lastPartition, maxTimestamp: partitionMax, nowMillis: nowMillis) }
+                lastPartition = partition
+                partitionMax = Int64.min
+            }
+            partitionMax = max(partitionMax, ts)
+            // Largest window end containing ts: the last multiple of slide ≤ ts + size.
+            let lastEnd = floorDiv(ts &+ sizeMillis, slideMillis) &* slideMillis
+            if let through = evaluatedThrough, lastEnd <= through {
+                paneOfRow.append(Self.lateRow)
+                outcome.late += 1
+            } else {
+                paneOfRow.append(floorDiv(ts, slideMillis))
+            }
+        }
+        if lastPartition != Int32.min { notePartition(lastPartition, maxTimestamp: partitionMax, nowMillis: nowMillis) }
+
+        // Apply runs of consecutive rows that share a pane, column by column.
+        var start = 0
+        while start < n {
+            let pane = paneOfRow[start]
+            var end = start + 1
+            while end < n && paneOfRow[end] == pane { end += 1 }
+            if pane != Self.lateRow {
+                if panes[pane] == nil {
+                    panes[pane] = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed ^ UInt64(bitPattern: pane) &* 0x9E37_79B9_7F4A_7C15)
+                }
+                panes[pane]!.add(batch, rows: start..<end)
+                outcome.accepted += end - start
+                // The first window that can close: the smallest window end after this pane's start
+                // that has not been evaluated yet.
+                let firstEnd = (pane + 1) * slideMillis
+                let candidate = max(firstEnd, (evaluatedThrough ?? Int64.min) + slideMillis)
+                if nextWindowEnd == nil || candidate < nextWindowEnd! { nextWindowEnd = candidate }
+            }
+            start = end
+        }
+        for (f, rows) in batch.nonFiniteRows.enumerated() {
+            for row in rows where paneOfRow[Int(row)] != Self.lateRow {
+                panes[paneOfRow[Int(row)]]?.recordNonFinite(feature: f)
+            }
+        }
+        return outcome
+    }
+
+    private func notePartition(_ partition: Int32, maxTimestamp: Int64, nowMillis: Int64) {
+        var clock = partitions[partition] ?? PartitionClock(maxTimestamp: nil, lastSeenMillis: nowMillis)
+        clock.maxTimestamp = max(clock.maxTimestamp ?? maxTimestamp, maxTimestamp)
+        clock.lastSeenMillis = nowMillis
+        partitions[partition] = clock
+    }
+
+    private func applyCount(_ batch: EventBatch, windowEvents: Int) -> (ApplyOutcome, [WindowReport]) {
+        var reports: [WindowReport] = []
+        var row = 0
+        let n = batch.count
+        var nonFiniteCursor = Array(repeating: 0, count: batch.nonFiniteRows.count)
+        while row < n {
+            if countPane == nil { countPane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed) }
+            let room = windowEvents - countPane!.events
+            let end = min(n, row + room)
+            countPane!.add(batch, rows: row..<end)
+            for f in batch.nonFiniteRows.indices {
+                let rows = batch.nonFiniteRows[f]
+                while nonFiniteCursor[f] < rows.count && Int(rows[nonFiniteCursor[f]]) < end {
+                    countPane!.recordNonFinite(feature: f)
+                    nonFiniteCursor[f] += 1
+                }
+            }
+            row = end
+            if countPane!.events >= windowEvents {
+                reports.append(report(panes: [countPane!], start: countPane!.minTimestamp, end: countPane!.maxTimestamp + 1))
+                countPane = nil
+            }
+        }
+        return (ApplyOutcome(accepted: n, late: 0), reports)
+    }
+
+    // MARK: Evaluating windows
+
+    /// Evaluates every window whose end the watermark has reached.
+    func advance(nowMillis: Int64?, idleTimeoutMillis: Int64) -> [WindowReport] {
+        guard case .time = mode, let watermark = watermark(nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis) else { return [] }
+        return closeWindows(through: watermark)
+    }
+
+    /// Closes and evaluates all windows still open (end of replay input).
+    func closeAll() -> [WindowReport] {
+        switch mode {
+        case .time:
+            guard let last = panes.keys.max() else { return [] }
+            guard case .time(let size, let slide, _) = mode else { return [] }
+            // The last window containing the last pane ends at (last + 1)·slide + size − slide.
+            return closeWindows(through: (last + 1) * slide + size - slide)
+        case .count:
+            guard let pane = countPane, pane.events > 0 else { return [] }
+            countPane = nil
+            return [report(panes: [pane], start: pane.minTimestamp, end: pane.maxTimestamp + 1)]
+        }
+    }
+
+    private func closeWindows(through watermark: Int64) -> [WindowReport] {
+        guard case .time(let size, let slide, _) = mode else { return [] }
+        var reports: [WindowReport] = []
+        var emptyRun = 0
+        let maxEmptyRun = max(Int(size / slide), 60)
+        while let end = nextWindowEnd, end <= watermark {
+            let firstPane = floorDiv(end - size, slide), endPane = end / slide
+            let members = (firstPane..<endPane).count <= panes.count
+                ? (firstPane..<endPane).compactMap { panes[$0] }
+                : panes.filter { $0.key >= firstPane && $0.key < endPane }.sorted { $0.key < $1.key }.map(\.value)
+            if members.isEmpty {
+                emptyRun += 1
+                if emptyRun > maxEmptyRun {
+                    // A long gap without events (or a jump in event time): skip to the next pane with data.
+                    let nextPane = panes.keys.filter { $0 >= endPane }.min()
+                    let target = nextPane.map { ($0 + 1) * slide } ?? floorDiv(watermark, slide) * slide
+                    evaluatedThrough = max(evaluatedThrough ?? Int64.min, target - slide)
+                    nextWindowEnd = max(end + slide, target)
+                    dropPanes(before: floorDiv(nextWindowEnd! - size, slide))
+                    if nextPane == nil { break }
+                    continue
+                }
+            } else {
+                emptyRun = 0
+            }
+            reports.append(report(panes: members, start: end - size, end: end))
+            evaluatedThrough = end
+            nextWindowEnd = end + slide
+            dropPanes(before: floorDiv(end + slide - size, slide))
+            if panes.isEmpty && nextWindowEnd! > watermark { break }
+        }
+        if panes.isEmpty, let through = evaluatedThrough, let next = nextWindowEnd, next > through + slide {
+            nextWindowEnd = through + slide
+        }
+        return reports
+    }
+
+    private func dropPanes(before paneIndex: Int64) {
+        for key in panes.keys where key < paneIndex { panes[key] = nil }
+    }
+
+    /// Builds the window report from its panes (SPEC §7).
+    private func report(panes members: [WindowPane], start: Int64, end: Int64) -> WindowReport {
+        let events = members.reduce(0) { $0 + $1.events }
+        let windowSeed = seed ^ UInt64(bitPattern: end)
+        var numericIndex = 0, categoricalIndex = 0
+        var features: [FeatureReport] = []
+        for feature in schema.features {
+            switch feature.kind {
+            case .numeric:
+                let f = numericIndex
+                numericIndex += 1
+                let statistics = NumericStatistics(panes: members.map { $0.numeric[f] }, events: events, capacity: settings.maxWindowSamples, seed: windowSeed &+ UInt64(f))
+                features.append(FeatureReport(name: feature.name, values: .numeric(NumericFeatureReport(statistics: statistics))))
+            case .categorical:
+                let f = categoricalIndex
+                categoricalIndex += 1
+                var merged = CategoricalSummary()
+                for pane in members { merged.merge(pane.categorical[f]) }
+                features.append(FeatureReport(name: feature.name, values: .categorical(categoricalReport(merged, names: categoryNames[f], events: events))))
+            }
+        }
+        var window = WindowReport(model: settings.name, startMillis: start, endMillis: end, events: events, features: features)
+        if schema.prediction == .numeric {
+            let statistics = NumericStatistics(panes: members.compactMap(\.predictionValues), events: events, capacity: settings.maxWindowSamples, seed: windowSeed ^ 0xFF)
+            window.prediction = FeatureReport(name: "prediction", values: .numeric(NumericFeatureReport(statistics: statistics)))
+        } else {
+            var merged = CategoricalSummary()
+            for pane in members { if let classes = pane.predictionClasses { merged.merge(classes) } }
+            window.prediction = FeatureReport(name: "prediction", values: .categorical(categoricalReport(merged, names: classNames, events: events)))
+        }
+        return window
+    }
+
+    private func categoricalReport(_ summary: CategoricalSummary, names: CategoryNames, events: Int) -> CategoricalFeatureReport {
+        var counts: [(name: String, count: Int)] = []
+        for code in 1..<summary.counts.count where summary.counts[code] > 0 {
+            counts.append((names.name(code) ?? "#\(code)", summary.counts[code]))
+        }
+        counts.sort { $0.name < $1.name }
+        let present = summary.present
+        return CategoricalFeatureReport(
+            count: present,
+            missingRatio: events > 0 ? Double(events - present) / Double(events) : nil,
+            categoryCounts: counts)
+    }
+}
+
+/// Floor division (rounds towards −∞), for event times before the epoch.
+@inline(__always)
+func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}

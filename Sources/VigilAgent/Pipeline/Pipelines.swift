@@ -1,0 +1,151 @@
+import VigilEvents
+import VigilExposition
+import VigilStats
+
+/// Decoding and windowing for every configured model: the part of the agent shared by
+/// `run` (fed from Kafka) and `replay` (fed from a file).
+///
+/// Not Sendable: confined to the consuming thread. Publishes counters and window gauges to
+/// the metrics registry once per batch and once per evaluated window, never per event.
+final class Pipelines {
+    /// One decoder per input (Kafka topic, or the replay file) and the models it serves.
+    struct Input {
+        var name: String
+        var decoder: EventDecoder
+        /// Decoder model index → pipeline index.
+        var models: [Int]
+    }
+
+    let configuration: Configuration
+    private(set) var pipelines: [ModelPipeline]
+    private(set) var inputs: [Input]
+    let metrics: MetricsRegistry
+    private let idleTimeoutMillis: Int64
+    /// Rejections by reason over the whole run, for the replay report.
+    private(set) var rejectedTotals: [RejectionReason: Int] = Dictionary(uniqueKeysWithValues: RejectionReason.allCases.map { ($0, 0) })
+    private(set) var acceptedTotal = 0
+    /// Accepted events per model (configuration order) over the whole run.
+    private(set) var acceptedByModel: [Int]
+    /// Called for each evaluated window, on the consuming thread.
+    var onWindow: (WindowReport) -> Void = { _ in }
+
+    /// - Parameter inputs: names of the inputs; each serves the models whose `topic` equals the
+    ///   name, or (a single `nil` name) every model, as in replay.
+    init(configuration: Configuration, metrics: MetricsRegistry, byTopic: Bool) {
+        self.configuration = configuration
+        self.metrics = metrics
+        idleTimeoutMillis = configuration.kafka.idleTimeout.milliseconds
+        pipelines = configuration.models.enumerated().map { ModelPipeline(settings: $1, index: $0) }
+        acceptedByModel = Array(repeating: 0, count: configuration.models.count)
+        var inputs: [Input] = []
+        if byTopic {
+            var topics: [String] = []
+            for model in configuration.models { if let topic = model.topic, !topics.contains(topic) { topics.append(topic) } }
+            for topic in topics {
+                let indices = configuration.models.indices.filter { configuration.models[$0].topic == topic }
+                inputs.append(Self.makeInput(name: topic, modelIndices: indices, configuration: configuration))
+            }
+        } else {
+            inputs.append(Self.makeInput(name: "replay", modelIndices: Array(configuration.models.indices), configuration: configuration))
+        }
+        self.inputs = inputs
+        initializeMetrics()
+    }
+
+    private static func makeInput(name: String, modelIndices: [Int], configuration: Configuration) -> Input {
+        let models = modelIndices.map { configuration.models[$0] }
+        let decoder = EventDecoder(configuration: DecoderConfiguration(
+            models: models.map(\.schema),
+            fields: models[0].fields,
+            maxEventBytes: models.map(\.maxEventBytes).max() ?? (1 << 20)))
+        return Input(name: name, decoder: decoder, models: modelIndices)
+    }
+
+    private func initializeMetrics() {
+        for reason in RejectionReason.allCases {
+            metrics.initialize(MetricCatalog.eventsRejectedTotal, labels: ["", reason.rawValue])
+        }
+        for model in configuration.models {
+            metrics.initialize(MetricCatalog.eventsTotal, labels: [model.name])
+            for reason in RejectionReason.allCases where reason != .malformed && reason != .tooLarge {
+                metrics.initialize(MetricCatalog.eventsRejectedTotal, labels: [model.name, reason.rawValue])
+            }
+            for feature in model.features {
+                for reason in InvalidValueReason.allCases where feature.kind == .numeric || reason == .typeError {
+                    metrics.initialize(MetricCatalog.featureValuesInvalidTotal, labels: [model.name, feature.name, reason.rawValue])
+                }
+            }
+        }
+    }
+
+    /// Decodes one message of input `input`; the payload is only borrowed for the call.
+    @inline(__always)
+    func decode(input: Int, _ payload: UnsafeRawBufferPointer, partition: Int32, offset: Int64, nowMillis: Int64) -> DecodeOutcome {
+        inputs[input].decoder.decode(payload, partition: partition, offset: offset, processingTimeMillis: nowMillis)
+    }
+
+    /// Applies everything decoded since the last call to the pipelines, publishes counters,
+    /// then evaluates the windows the watermarks have passed.
+    func flush(nowMillis: Int64, evaluate: Bool = true) {
+        for input in inputs.indices {
+            let batches = inputs[input].decoder.takeBatches()
+            let counters = inputs[input].decoder.takeCounters()
+            let modelMap = inputs[input].models
+            publish(counters, modelMap: modelMap)
+            for var batch in batches {
+                let model = modelMap[batch.model]
+                batch.model = model
+                let (outcome, reports) = pipelines[model].apply(batch, nowMillis: nowMillis)
+                let name = configuration.models[model].name
+                acceptedTotal += outcome.accepted
+                acceptedByModel[model] += outcome.accepted
+                metrics.increment(MetricCatalog.eventsTotal, labels: [name], by: Double(outcome.accepted))
+                if outcome.late > 0 {
+                    rejectedTotals[.late, default: 0] += outcome.late
+                    metrics.increment(MetricCatalog.eventsRejectedTotal, labels: [name, RejectionReason.late.rawValue], by: Double(outcome.late))
+                }
+                reports.forEach(deliver)
+            }
+        }
+        if evaluate {
+            for pipeline in pipelines {
+                pipeline.advance(nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis).forEach(deliver)
+            }
+        }
+    }
+
+    /// Replay end: closes and evaluates every window still open.
+    func closeAll() {
+        for pipeline in pipelines { pipeline.closeAll().forEach(deliver) }
+    }
+
+    /// Kafka assignment changes for `topic`.
+    func assign(topic: String, partitions: [Int32], nowMillis: Int64) {
+        for input in inputs where input.name == topic {
+            for model in input.models { pipelines[model].assign(partitions, nowMillis: nowMillis) }
+        }
+    }
+
+    func revoke(topic: String, partitions: [Int32]) {
+        for input in inputs where input.name == topic {
+            for model in input.models { pipelines[model].revoke(partitions) }
+        }
+    }
+
+    private func publish(_ counters: DecoderCounters, modelMap: [Int]) {
+        for (key, count) in counters.rejected where count > 0 {
+            let name = key.model.map { configuration.models[modelMap[$0]].name } ?? ""
+            rejectedTotals[key.reason, default: 0] += count
+            metrics.increment(MetricCatalog.eventsRejectedTotal, labels: [name, key.reason.rawValue], by: Double(count))
+        }
+        for (key, count) in counters.invalidValues where count > 0 {
+            let model = configuration.models[modelMap[key.model]]
+            metrics.increment(MetricCatalog.featureValuesInvalidTotal, labels: [model.name, model.features[key.feature].name, key.reason.rawValue], by: Double(count))
+        }
+    }
+
+    private func deliver(_ report: WindowReport) {
+        WindowMetrics.publish(report, to: metrics)
+        onWindow(report)
+    }
+}

@@ -1,0 +1,52 @@
+import VigilEvents
+import VigilStats
+
+/// The mergeable summaries of one model's events over one `slide` of event time
+/// (or over a whole count window).
+struct WindowPane {
+    private(set) var events = 0
+    private(set) var minTimestamp = Int64.max
+    private(set) var maxTimestamp = Int64.min
+    var numeric: [NumericSummary]
+    var categorical: [CategoricalSummary]
+    var predictionValues: NumericSummary?
+    var predictionClasses: CategoricalSummary?
+
+    init(schema: ModelSchema, capacity: Int, seed: UInt64) {
+        let numericCount = schema.numericFeatureNames.count
+        numeric = (0..<numericCount).map { NumericSummary(capacity: capacity, seed: seed &+ UInt64($0) &* 0x9E37_79B9) }
+        categorical = Array(repeating: CategoricalSummary(), count: schema.categoricalFeatureNames.count)
+        if schema.prediction == .numeric {
+            predictionValues = NumericSummary(capacity: capacity, seed: seed ^ 0xA5A5_A5A5)
+        } else {
+            predictionClasses = CategoricalSummary()
+        }
+    }
+
+    /// Adds rows `rows` of `batch`, all of which fall into this pane.
+    mutating func add(_ batch: EventBatch, rows: Range<Int>) {
+        guard !rows.isEmpty else { return }
+        events += rows.count
+        for i in rows {
+            let ts = batch.timestamps[i]
+            if ts < minTimestamp { minTimestamp = ts }
+            if ts > maxTimestamp { maxTimestamp = ts }
+        }
+        for f in numeric.indices {
+            batch.numeric[f].withUnsafeBufferPointer { numeric[f].add($0, rows: rows) }
+        }
+        for f in categorical.indices {
+            batch.categorical[f].withUnsafeBufferPointer { categorical[f].add($0, rows: rows) }
+        }
+        if predictionValues != nil, !batch.predictionValues.isEmpty {
+            batch.predictionValues.withUnsafeBufferPointer { predictionValues!.add($0, rows: rows) }
+        }
+        if predictionClasses != nil, !batch.predictionCodes.isEmpty {
+            batch.predictionCodes.withUnsafeBufferPointer { predictionClasses!.add($0, rows: rows) }
+        }
+    }
+
+    mutating func recordNonFinite(feature: Int) {
+        numeric[feature].recordNonFinite(1)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import VigilEvents
+import VigilExposition
+import VigilStats
+
+/// `vigil replay`: the agent's pipeline over a JSON Lines file instead of Kafka (SPEC §2).
+package enum Replay {
+    package struct Options: Sendable {
+        package var configurationPath: String
+        package var inputPath: String
+        package var reportPath: String?
+        package var metricsPath: String?
+        package var notify = false
+        package var labelsPath: String?
+
+        package init(configurationPath: String, inputPath: String, reportPath: String? = nil, metricsPath: String? = nil) {
+            self.configurationPath = configurationPath
+            self.inputPath = inputPath
+            self.reportPath = reportPath
+            self.metricsPath = metricsPath
+        }
+    }
+
+    /// What a replay produced.
+    package struct Result: Sendable {
+        package var report: [UInt8]
+        package var windows: [WindowReport]
+        package var metrics: [UInt8]
+        package var accepted: Int
+        package var rejected: [RejectionReason: Int]
+    }
+
+    /// Runs the replay and writes the report (to `reportPath`, or standard output when nil)
+    /// and the metrics exposition.
+    package static func run(_ options: Options, logger: Logger) throws -> Result {
+        let configuration = try Configuration.load(path: options.configurationPath)
+        try ReferenceCheck.validate(configuration)
+        let result = try replay(configuration: configuration, input: options.inputPath, logger: logger)
+        if let path = options.reportPath {
+            try write(result.report, to: path)
+        } else {
+            FileHandle.standardOutput.write(Data(result.report))
+        }
+        if let path = options.metricsPath { try write(result.metrics, to: path) }
+        logger.info("Replay finished.", metadata: [
+            "events.accepted": "\(result.accepted)",
+            "events.rejected": "\(result.rejected.values.reduce(0, +))",
+            "windows": "\(result.windows.count)",
+        ])
+        return result
+    }
+
+    /// Replays `input` through the pipelines of `configuration`.
+    package static func replay(configuration: Configuration, input: String, logger: Logger) throws -> Result {
+        let metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries)
+        BuildInfo.publish(to: metrics)
+        let pipelines = Pipelines(configuration: configuration, metrics: metrics, byTopic: false)
+        var windows: [WindowReport] = []
+        pipelines.onWindow = { windows.append($0) }
+        let reader = try LineReader(path: input)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var line: Int64 = 0
+        var pending = 0
+        try reader.forEachLine { bytes in
+            line += 1
+            _ = pipelines.decode(input: 0, bytes, partition: 0, offset: line, nowMillis: now)
+            pending += 1
+            if pending == 4096 {
+                pipelines.flush(nowMillis: now, evaluate: true)
+                pending = 0
+            }
+        }
+        pipelines.flush(nowMillis: now, evaluate: true)
+        pipelines.closeAll()
+        metrics.increment(MetricCatalog.kafkaMessagesTotal, labels: ["replay"], by: Double(line))
+
+        let report = ReplayReport(
+            version: VigilVersion.current,
+            models: configuration.models.map { model in (model.name, windows.filter { $0.model == model.name }) },
+            rejected: pipelines.rejectedTotals)
+        return Result(report: report.json(), windows: windows, metrics: metrics.render(.prometheus),
+                      accepted: pipelines.acceptedTotal, rejected: pipelines.rejectedTotals)
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        if path == "-" {
+            FileHandle.standardOutput.write(Data(bytes))
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            throw ReplayError("cannot write \"\(path)\"")
+        }
+    }
+}
+
+/// Reference profiles come with issue 3; until then a configured profile must at least exist.
+enum ReferenceCheck {
+    static func validate(_ configuration: Configuration) throws(ConfigurationError) {
+        var problems: [String] = []
+        for (index, model) in configuration.models.enumerated() {
+            if let path = model.reference.path, !FileManager.default.isReadableFile(atPath: path) {
+                problems.append("models[\(index)].reference.path: cannot read reference profile \"\(path)\" (build it with `vigil baseline`)")
+            }
+        }
+        if !problems.isEmpty { throw ConfigurationError(problems) }
+    }
+}

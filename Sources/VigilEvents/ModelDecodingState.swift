@@ -1,0 +1,80 @@
+/// Everything the decoder keeps per model: where its features are, its pending batch, its
+/// dictionaries and its counts.
+struct ModelDecodingState {
+    let index: Int
+    let prediction: ModelSchema.ValueKind
+    let label: ModelSchema.ValueKind
+    let featureCount: Int
+    let numericCount: Int
+    let categoricalCount: Int
+    /// Per feature in schema order: index into the decoder's feature-name union.
+    let featureUnion: ContiguousArray<Int>
+    /// Per feature in schema order: index of its numeric or categorical column.
+    let featureColumn: ContiguousArray<Int>
+    let featureIsNumeric: ContiguousArray<Bool>
+
+    var batch: EventBatch
+    var categories: ContiguousArray<CategoryDictionary>
+    /// Per categorical feature, the codes of `"true"` and `"false"` once assigned (0 before).
+    var trueCodes: ContiguousArray<UInt32>
+    var falseCodes: ContiguousArray<UInt32>
+    /// Prediction and label classes (multiclass), one dictionary for both.
+    var classes: CategoryDictionary
+    /// `invalidCounts[2 * feature + r]`, r = 0 type error, 1 non-finite.
+    var invalidCounts: ContiguousArray<Int>
+    var accepted = 0
+    private var lastBatchCount = 0
+
+    init(index: Int, schema: ModelSchema, featureUnion: ContiguousArray<Int>, maxCategories: Int) {
+        self.index = index
+        prediction = schema.prediction
+        label = schema.label
+        featureCount = schema.features.count
+        var numeric = 0, categorical = 0
+        var columns = ContiguousArray<Int>(), isNumeric = ContiguousArray<Bool>()
+        for feature in schema.features {
+            switch feature.kind {
+            case .numeric: columns.append(numeric); numeric += 1; isNumeric.append(true)
+            case .categorical: columns.append(categorical); categorical += 1; isNumeric.append(false)
+            }
+        }
+        numericCount = numeric
+        categoricalCount = categorical
+        self.featureUnion = featureUnion
+        featureColumn = columns
+        featureIsNumeric = isNumeric
+        batch = EventBatch(model: index, numericCount: numeric, categoricalCount: categorical, featureCount: schema.features.count)
+        categories = ContiguousArray(repeating: CategoryDictionary(limit: maxCategories), count: categorical)
+        trueCodes = ContiguousArray(repeating: 0, count: categorical)
+        falseCodes = ContiguousArray(repeating: 0, count: categorical)
+        classes = CategoryDictionary(limit: maxCategories)
+        invalidCounts = ContiguousArray(repeating: 0, count: schema.features.count * 2)
+    }
+
+    /// Hands over the pending batch and starts one sized like it.
+    mutating func takeBatch() -> EventBatch {
+        let taken = batch
+        lastBatchCount = taken.count
+        batch = EventBatch(model: index, numericCount: numericCount, categoricalCount: categoricalCount, featureCount: featureCount)
+        reserve(lastBatchCount)
+        return taken
+    }
+
+    private mutating func reserve(_ rows: Int) {
+        guard rows > 0 else { return }
+        batch.timestamps.reserveCapacity(rows)
+        batch.partitions.reserveCapacity(rows)
+        batch.offsets.reserveCapacity(rows)
+        batch.idHashes.reserveCapacity(rows)
+        for i in batch.numeric.indices { batch.numeric[i].reserveCapacity(rows) }
+        for i in batch.categorical.indices { batch.categorical[i].reserveCapacity(rows) }
+        switch prediction {
+        case .numeric: batch.predictionValues.reserveCapacity(rows)
+        case .categorical: batch.predictionCodes.reserveCapacity(rows)
+        }
+        switch label {
+        case .numeric: batch.labelValues.reserveCapacity(rows)
+        case .categorical: batch.labelCodes.reserveCapacity(rows)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import CZlib
+
+/// A failure to compress, decompress or read gzip data.
+package struct GzipError: Error, CustomStringConvertible, Equatable {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let name: String
+        package static let corruptData = Code(name: "corrupt_data")
+        package static let truncated = Code(name: "truncated")
+        package static let trailingData = Code(name: "trailing_data")
+        package static let io = Code(name: "io")
+        package static let zlib = Code(name: "zlib")
+        package var description: String { name }
+    }
+
+    package let code: Code
+    package let message: String
+
+    package init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    package var description: String { "gzip \(code): \(message)" }
+
+    /// zlib's message for a failed call (`msg` of the stream when set).
+    static func zlib(_ status: Int32, _ stream: UnsafeMutablePointer<z_stream>, _ what: String) -> GzipError {
+        let detail = stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
+        let code: Code = status == Z_DATA_ERROR ? .corruptData : .zlib
+        return GzipError(code, "\(what): \(detail)")
+    }
+}
+
+/// One-shot gzip compression and decompression (RFC 1952) over zlib.
+package enum Gzip {
+    /// Compresses `bytes` into one gzip member.
+    /// - Parameter level: zlib level, 0 (store) to 9; 6 is zlib's default.
+    package static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deinitialize(count: 1); stream.deallocate() }
+        let status = vigil_deflate_init_gzip(stream, level)
+        precondition(status == Z_OK, "deflateInit2 failed: \(status)")  // only bad parameters or no memory
+        defer { deflateEnd(stream) }
+
+        // deflateBound covers the zlib wrapper; the gzip header and trailer are 18 bytes more.
+        let bound = Int(deflateBound(stream, uLong(bytes.count))) + 18
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = bytes.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+                stream.pointee.avail_in = uInt(input.count)
+                stream.pointee.next_out = out.baseAddress
+                stream.pointee.avail_out = uInt(out.count)
+                let result = deflate(stream, Z_FINISH)
+                precondition(result == Z_STREAM_END, "deflate did not finish within deflateBound: \(result)")
+                return out.count - Int(stream.pointee.avail_out)
+            }
+        }
+        output.removeSubrange(written...)
+        return output
+    }
+
+    /// Decompresses gzip data: one member or several concatenated (as `cat a.gz b.gz` makes and
+    /// `gunzip` accepts); zero padding after the last member is ignored. zlib-wrapped data is
+    /// accepted too.
+    package static func decompress(_ bytes: [UInt8]) throws(GzipError) -> [UInt8] {
+        var inflater = try Inflater()
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count * 4)
+        _ = try bytes.withUnsafeBufferPointer { (input) throws(GzipError) in
+            try inflater.inflate(input, into: &output, maxOutput: .max)
+        }
+        guard inflater.started else { throw GzipError(.truncated, "empty input: no gzip member") }
+        guard inflater.atMemberBoundary else {
+            throw GzipError(.truncated, "input ends inside a gzip member")
+        }
+        return output
+    }
+}
+
+/// Streaming inflate state shared by `Gzip.decompress` and `GzipReader`.
+struct Inflater: ~Copyable {
+    private let stream: UnsafeMutablePointer<z_stream>
+    /// True before the first byte of a member and after a member's trailer.
+    private(set) var atMemberBoundary = true
+    /// After a member ended, the rest of the input must be another member or zero padding.
+    private var sawPadding = false
+    /// zlib filled the last output chunk and may hold more output for the input it consumed.
+    private(set) var hasPendingOutput = false
+    /// Some compressed input was seen.
+    private(set) var started = false
+
+    init() throws(GzipError) {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let status = vigil_inflate_init_gzip(stream)
+        guard status == Z_OK else {
+            let error = GzipError.zlib(status, stream, "inflateInit2")
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw error
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+    /// Inflates `input`, appending at most `maxOutput` bytes to `output`. Output that zlib still holds
+    /// when `maxOutput` is reached comes out on the next call (which may pass no input).
+    /// - Returns: how many input bytes were consumed (less than `input.count` only when
+    ///   `maxOutput` was reached).
+    @discardableResult
+    mutating func inflate(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], maxOutput: Int) throws(GzipError) -> Int {
+        var consumed = 0
+        var produced = 0
+        while consumed < input.count || hasPendingOutput, produced < maxOutput {
+            if atMemberBoundary && consumed < input.count {
+                // Between members: skip zero padding; anything else must start a new member.
+                if sawPadding || input[consumed] == 0 {
+                    guard input[consumed...].allSatisfy({ $0 == 0 }) else {
+                        throw GzipError(.trailingData, "data after zero padding following a gzip member")
+                    }
+                    sawPadding = true
+                    return input.count
+                }
+            }
+            let room = min(Self.chunkSize, maxOutput - produced)
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: room))
+            let (status, read, wrote) = output.withUnsafeMutableBufferPointer { out in
+                stream.pointee.next_in = input.baseAddress.map { UnsafeMutablePointer(mutating: $0 + consumed) }
+                stream.pointee.avail_in = uInt(input.count - consumed)
+                stream.pointee.next_out = out.baseAddress! + start
+                stream.pointee.avail_out = uInt(room)
+                let status = CZlib.inflate(stream, Z_NO_FLUSH)
+                return (status, input.count - consumed - Int(stream.pointee.avail_in), room - Int(stream.pointee.avail_out))
+            }
+            output.removeLast(room - wrote)
+            consumed += read
+            produced += wrote
+            if read > 0 { started = true }
+            switch status {
+            case Z_OK:
+                atMemberBoundary = false
+                hasPendingOutput = wrote == room
+            case Z_STREAM_END:
+                atMemberBoundary = true
+                hasPendingOutput = false
+                let reset = inflateReset(stream)
+                guard reset == Z_OK else { throw GzipError.zlib(reset, stream, "inflateReset") }
+            case Z_BUF_ERROR where read == 0 && wrote == 0:
+                // No progress possible: zlib needs more input.
+                hasPendingOutput = false
+                return consumed
+            default:
+                throw GzipError.zlib(status, stream, "inflate")
+            }
+        }
+        return consumed
+    }
+
+    private static let chunkSize = 64 * 1024
+}

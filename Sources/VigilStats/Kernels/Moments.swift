@@ -1,0 +1,92 @@
+/// Count, mean, sum of squared deviations, minimum and maximum of a column's
+/// non-missing values, mergeable exactly (Chan et al.) so window panes combine in
+/// any grouping and order.
+///
+/// Missing values are NaN and are skipped. `variance` is the sample variance
+/// (ddof 1, as `numpy.var(x, ddof=1)`), `populationVariance` ddof 0.
+package struct Moments: Sendable, Equatable {
+    @usableFromInline var _count: Int = 0
+    @usableFromInline var _mean: Double = 0
+    @usableFromInline var _m2: Double = 0
+    @usableFromInline var _min: Double = .infinity
+    @usableFromInline var _max: Double = -.infinity
+
+    package init() {}
+
+    /// Number of non-missing values seen.
+    package var count: Int { _count }
+    /// Arithmetic mean; `nil` when empty.
+    package var mean: Double? { _count > 0 ? _mean : nil }
+    /// Sample variance (n − 1); `nil` below two values.
+    package var variance: Double? { _count > 1 ? _m2 / Double(_count - 1) : nil }
+    /// Sample standard deviation (n − 1); `nil` below two values.
+    package var standardDeviation: Double? { variance.map { $0.squareRoot() } }
+    /// Population variance (n); `nil` when empty.
+    package var populationVariance: Double? { _count > 0 ? _m2 / Double(_count) : nil }
+    package var min: Double? { _count > 0 ? _min : nil }
+    package var max: Double? { _count > 0 ? _max : nil }
+
+    /// Adds one value; NaN (missing) is skipped.
+    @inlinable
+    package mutating func add(_ value: Double) {
+        guard !value.isNaN else { return }
+        _count &+= 1
+        let delta = value - _mean
+        _mean += delta / Double(_count)
+        _m2 += delta * (value - _mean)
+        if value < _min { _min = value }
+        if value > _max { _max = value }
+    }
+
+    /// Adds a column; NaN is skipped. Allocation-free.
+    ///
+    /// Two passes over the block (sum, then squared deviations from the block
+    /// mean) followed by an exact merge: more accurate than a running Welford
+    /// update and vectorisable.
+    /// - Complexity: O(n).
+    @inlinable
+    package mutating func add(_ column: UnsafeBufferPointer<Double>) {
+        var block = Moments()
+        var sum = 0.0
+        var n = 0
+        var lo = Double.infinity
+        var hi = -Double.infinity
+        for v in column where !v.isNaN {
+            sum += v
+            n &+= 1
+            lo = v < lo ? v : lo
+            hi = v > hi ? v : hi
+        }
+        guard n > 0 else { return }
+        let mean = sum / Double(n)
+        var m2 = 0.0
+        var correction = 0.0
+        for v in column where !v.isNaN {
+            let d = v - mean
+            m2 += d * d
+            correction += d
+        }
+        // Corrected two-pass algorithm (Chan, Golub & LeVeque 1983).
+        m2 -= correction * correction / Double(n)
+        block._count = n
+        block._mean = mean + correction / Double(n)
+        block._m2 = Swift.max(m2, 0)
+        block._min = lo
+        block._max = hi
+        merge(block)
+    }
+
+    /// Combines two summaries exactly as if all values had been added to one.
+    @inlinable
+    package mutating func merge(_ other: Moments) {
+        guard other._count > 0 else { return }
+        guard _count > 0 else { self = other; return }
+        let n = Double(_count) + Double(other._count)
+        let delta = other._mean - _mean
+        _mean += delta * Double(other._count) / n
+        _m2 += other._m2 + delta * delta * Double(_count) * Double(other._count) / n
+        _count &+= other._count
+        _min = Swift.min(_min, other._min)
+        _max = Swift.max(_max, other._max)
+    }
+}

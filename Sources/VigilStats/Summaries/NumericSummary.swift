@@ -1,0 +1,85 @@
+/// A mergeable summary of one numeric column over a stretch of events (a window pane).
+///
+/// Exact moments, missing and non-finite counts, plus a uniform reservoir sample
+/// of the values (Vitter's Algorithm R, seeded) that holds every value until
+/// `capacity` is reached. Values are kept for exact quantiles and, later, for
+/// KS and Wasserstein against the reference.
+package struct NumericSummary: Sendable {
+    package private(set) var moments = Moments()
+    /// Events whose value was missing (null, absent, type error or non-finite).
+    package private(set) var missing = 0
+    /// Of `missing`, those whose value was non-finite (NaN/Infinity literals, overflow).
+    package private(set) var nonFinite = 0
+    /// The sample; all non-missing values while `moments.count <= capacity`.
+    package private(set) var sample: ContiguousArray<Double> = []
+    package let capacity: Int
+    private var random: SplitMix64
+
+    /// - Parameters:
+    ///   - capacity: the most values kept (SPEC §4 `max_window_samples`).
+    ///   - seed: seeds the reservoir, so replays are reproducible.
+    package init(capacity: Int, seed: UInt64) {
+        precondition(capacity > 0, "capacity must be positive")
+        self.capacity = capacity
+        random = SplitMix64(seed: seed)
+    }
+
+    /// Adds rows `rows` of `column` (NaN = missing). Allocation-free once the sample
+    /// has reached capacity.
+    /// - Complexity: O(rows.count).
+    package mutating func add(_ column: UnsafeBufferPointer<Double>, rows: Range<Int>) {
+        let slice = UnsafeBufferPointer(rebasing: column[rows])
+        let before = moments.count
+        moments.add(slice)
+        missing += slice.count - (moments.count - before)
+        var seen = before
+        for value in slice where !value.isNaN {
+            if seen < capacity {
+                sample.append(value)
+            } else {
+                let j = Int(truncatingIfNeeded: random.next() % UInt64(seen + 1))
+                if j < capacity { sample[j] = value }
+            }
+            seen += 1
+        }
+    }
+
+    /// Records `count` events whose value was non-finite (already counted missing by `add`).
+    package mutating func recordNonFinite(_ count: Int) {
+        nonFinite += count
+    }
+
+    /// Events seen (missing or not).
+    package var events: Int { moments.count + missing }
+}
+
+/// A mergeable summary of one categorical column: event counts per dictionary code.
+///
+/// Code 0 is "missing"; codes are those of the model's category dictionary.
+package struct CategoricalSummary: Sendable, Equatable {
+    /// `counts[c]` = events with code `c`; index 0 counts missing values.
+    package private(set) var counts: ContiguousArray<Int> = [0]
+
+    package init() {}
+
+    /// Adds rows `rows` of a code column.
+    /// - Complexity: O(rows.count); allocates only when a code larger than any seen appears.
+    package mutating func add(_ codes: UnsafeBufferPointer<UInt32>, rows: Range<Int>) {
+        for i in rows {
+            let c = Int(codes[i])
+            if c >= counts.count { counts.append(contentsOf: repeatElement(0, count: c - counts.count + 1)) }
+            counts[c] &+= 1
+        }
+    }
+
+    package mutating func merge(_ other: CategoricalSummary) {
+        if other.counts.count > counts.count {
+            counts.append(contentsOf: repeatElement(0, count: other.counts.count - counts.count))
+        }
+        for c in other.counts.indices { counts[c] &+= other.counts[c] }
+    }
+
+    package var missing: Int { counts[0] }
+    /// Non-missing events.
+    package var present: Int { counts.reduce(0, &+) - counts[0] }
+}
