@@ -68,6 +68,7 @@ let package = Package(
                 "VigilStats", "VigilEvents", "VigilKafka", "VigilExposition",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -115,9 +115,12 @@ struct vigil_json_extractor {
     int32_t path_count = 0;
     std::vector<vigil_json_entry> entries;
 
+    static constexpr size_t initial_capacity = 64 * 1024;
+
     vigil_json_extractor(size_t max_bytes, uint32_t max_depth)
         : parser(max_bytes), max_bytes(max_bytes), max_depth(max_depth) {
         nodes.emplace_back();
+        entries.reserve(64);
     }
 
     void emit(const Node *node, vigil_json_kind kind, double number = 0, const char *text = nullptr,
@@ -249,6 +252,15 @@ struct vigil_json_extractor {
         }
         if (length > 0) { std::memcpy(buffer.get(), bytes, length); }
         std::memset(buffer.get() + length, 0, simdjson::SIMDJSON_PADDING);
+
+        // Grow the parser geometrically (iterate alone would reallocate to each new maximum length).
+        if (parser.capacity() < length) {
+            size_t capacity = parser.capacity() * 2;
+            if (capacity < length) { capacity = length; }
+            if (capacity < initial_capacity) { capacity = initial_capacity; }
+            if (capacity > max_bytes) { capacity = max_bytes; }
+            if (parser.allocate(capacity, parser.max_depth()) != simdjson::SUCCESS) { return VIGIL_JSON_CAPACITY; }
+        }
 
         ondemand::document document;
         simdjson::error_code error = parser.iterate(buffer.get(), length, buffer_capacity).get(document);

@@ -151,19 +151,15 @@ package final class KafkaConsumer {
     /// - Throws: librdkafka's error when the store failed for a partition this consumer still owns.
     package func storeDeliveredOffsets() throws(KafkaError) {
         checkUsable()
-        var entries: [(TopicPartition, Int64)] = []
-        for (t, offsets) in context.nextOffsets.enumerated() {
-            for (p, next) in offsets.enumerated() where next >= 0 {
-                entries.append((TopicPartition(topic: context.topics[t], partition: Int32(p)), next))
+        let list = rd_kafka_topic_partition_list_new(16)!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for t in context.nextOffsets.indices {
+            for p in context.nextOffsets[t].indices where context.nextOffsets[t][p] >= 0 {
+                rd_kafka_topic_partition_list_add(list, context.topics[t], Int32(p))!.pointee.offset = context.nextOffsets[t][p]
+                context.nextOffsets[t][p] = -1
             }
         }
-        guard !entries.isEmpty else { return }
-        for t in context.nextOffsets.indices {
-            for p in context.nextOffsets[t].indices { context.nextOffsets[t][p] = -1 }
-        }
-        let offsets = Dictionary(entries, uniquingKeysWith: { _, last in last })
-        let list = makePartitionList(entries.map(\.0), offset: { offsets[$0] })
-        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard list.pointee.cnt > 0 else { return }
         let err = rd_kafka_offsets_store(handle, list)
         var failure: KafkaError?
         forEachPartition(in: list) { tp, _, partitionErr in

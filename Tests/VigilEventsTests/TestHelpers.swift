@@ -1,4 +1,4 @@
-@testable import VigilEvents
+import VigilEvents
 
 /// The golden set's model (shared/golden/config.yaml): features in config order.
 let creditSchema = ModelSchema(

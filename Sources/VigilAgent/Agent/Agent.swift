@@ -1,6 +1,7 @@
 import Foundation
 package import Logging
-import ServiceLifecycle
+package import ServiceLifecycle
+import UnixSignals
 import VigilExposition
 import VigilKafka
 package import VigilStats

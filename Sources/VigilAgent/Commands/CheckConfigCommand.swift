@@ -1,4 +1,5 @@
 import Foundation
+import VigilEvents
 
 /// `vigil check-config`: validates the file and the profiles it names, and renders the
 /// effective configuration (defaults filled in) as YAML with secrets redacted.

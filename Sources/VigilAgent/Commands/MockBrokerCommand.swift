@@ -24,7 +24,7 @@ package enum MockBrokerCommand {
         }
         print("BOOTSTRAP=\(cluster.bootstrapServers)")
         print("READY")
-        fflush(stdout)
+        fflush(nil)
         await SignalWaiter.wait(for: [SIGTERM, SIGINT])
         logger.info("Mock cluster stopping.")
     }

@@ -1,5 +1,5 @@
 import Foundation
-import VigilEvents
+package import VigilEvents
 
 /// The whole configuration file (SPEC §4), validated and typed.
 package struct Configuration: Sendable {

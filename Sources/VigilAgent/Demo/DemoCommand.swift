@@ -56,13 +56,13 @@ package enum DemoCommand {
             onListening: { bound in
                 port.withLock { $0 = bound }
                 print("vigil demo: metrics at http://127.0.0.1:\(bound)/metrics  (Ctrl-C to stop)")
-                fflush(stdout)
+                fflush(nil)
             })
         let producer = DemoProducer(bootstrap: cluster.bootstrapServers, rate: options.rate, driftAfter: driftAfter, logger: logger)
         var extra: [any Service] = [producer, SummaryPrinter(summary: summary, agent: agent, producer: producer)]
         if let duration { extra.append(StopAfter(duration: duration)) }
         print("vigil demo: embedded Kafka at \(cluster.bootstrapServers), topic \(topic) (3 partitions); \(options.rate) events/s; drift and anomalies after \(ConfigDuration.format(driftAfter))")
-        fflush(stdout)
+        fflush(nil)
         try await agent.run(extra: extra)
         print(summary.finalLine(agent: agent, producer: producer))
     }

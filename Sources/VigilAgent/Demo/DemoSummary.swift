@@ -59,7 +59,7 @@ final class DemoSummary: Sendable {
         } else {
             Swift.print(line)
         }
-        fflush(stdout)
+        fflush(nil)
     }
 
     /// The latest window against the first one: means of numeric features, the top category,

@@ -44,7 +44,7 @@ enum WindowMetrics {
         if let value, value.isFinite {
             metrics.set(family, labels: labels, value)
         } else {
-            metrics.remove(family, labels: labels)
+            metrics.remove(family, labelPrefix: labels)
         }
     }
 

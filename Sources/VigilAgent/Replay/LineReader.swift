@@ -15,13 +15,14 @@ final class LineReader {
     private var start = 0
     private var end = 0
     private var finished = false
+    private var scratch: [UInt8] = []
     private static let chunk = 1 << 20
 
     init(path: String) throws {
         if path.hasSuffix(".gz") {
-            source = .gzip(try GzipReader(path: path))
+            source = .gzip(path == "-.gz" ? try GzipReader(fileDescriptor: 0) : try GzipReader(path: path))
         } else if path == "-" {
-            source = .file(stdin, closeWhenDone: false)
+            source = .file(fdopen(0, "rb"), closeWhenDone: false)
         } else {
             guard let file = fopen(path, "rb") else {
                 throw ReplayError("cannot open input \"\(path)\": \(String(cString: strerror(errno)))")
@@ -84,7 +85,10 @@ final class LineReader {
             if n == 0 && ferror(file) != 0 { throw ReplayError("read error: \(String(cString: strerror(errno)))") }
             return n
         case .gzip(let reader):
-            return try buffer.withUnsafeMutableBytes { try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
+            scratch.removeAll(keepingCapacity: true)
+            let n = try reader.read(into: &scratch, max: room)
+            buffer.replaceSubrange(end..<(end + n), with: scratch)
+            return n
         }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import Logging
-import VigilEvents
-import VigilExposition
-import VigilStats
+package import Logging
+package import VigilEvents
+package import VigilExposition
+package import VigilStats
 
 /// `vigil replay`: the agent's pipeline over a JSON Lines file instead of Kafka (SPEC §2).
 package enum Replay {
@@ -27,6 +27,7 @@ package enum Replay {
         package var report: [UInt8]
         package var windows: [WindowReport]
         package var metrics: [UInt8]
+        package var registry: MetricsRegistry
         package var accepted: Int
         package var rejected: [RejectionReason: Int]
     }
@@ -79,7 +80,7 @@ package enum Replay {
             version: VigilVersion.current,
             models: configuration.models.map { model in (model.name, windows.filter { $0.model == model.name }) },
             rejected: pipelines.rejectedTotals)
-        return Result(report: report.json(), windows: windows, metrics: metrics.render(.prometheus),
+        return Result(report: report.json(), windows: windows, metrics: metrics.render(.prometheus), registry: metrics,
                       accepted: pipelines.acceptedTotal, rejected: pipelines.rejectedTotals)
     }
 

@@ -1,0 +1,119 @@
+package import Hummingbird
+import HTTPTypes
+package import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The HTTP server of SPEC §8 (`/metrics`, health, readiness and the JSON API) as a `Service`.
+///
+/// Runs a Hummingbird application; graceful shutdown of the enclosing `ServiceGroup` stops it after
+/// in-flight requests. Put it first in the group so it shuts down last (STYLE §3).
+package struct ExpositionServer: Service {
+    private let host: String
+    private let port: Int
+    private let registry: MetricsRegistry
+    private let routes: ExpositionRoutes
+    private let middleware: [any MiddlewareProtocol<Request, Response, BasicRequestContext>]
+    private let logger: Logger
+    private let onListening: @Sendable (Int) -> Void
+
+    /// - Parameters:
+    ///   - port: 0 binds an ephemeral port; `onListening` receives the bound one.
+    ///   - middleware: runs before every route, in order (the hook for `http.auth`).
+    ///   - onListening: called once the socket is bound, with the bound port.
+    package init(
+        host: String,
+        port: Int,
+        registry: MetricsRegistry,
+        routes: ExpositionRoutes = ExpositionRoutes(),
+        middleware: [any MiddlewareProtocol<Request, Response, BasicRequestContext>] = [],
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.host = host
+        self.port = port
+        self.registry = registry
+        self.routes = routes
+        self.middleware = middleware
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    package func run() async throws {
+        let router = Self.makeRouter(registry: registry, routes: routes, middleware: middleware)
+        let (host, port, logger, onListening) = (host, port, logger, onListening)
+        // TLS (SPEC §4 `http.tls`) will pass `server: .tls(...)` here.
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                logger.info("HTTP server listening.", metadata: ["http.host": "\(host)", "http.port": "\(bound)"])
+                onListening(bound)
+            },
+            logger: logger
+        )
+        try await app.run()
+    }
+
+    /// The routes of SPEC §8 on a router (also what `app.test(.router)` tests drive).
+    /// - Parameter middleware: added before the routes, so it applies to all of them.
+    package static func makeRouter(
+        registry: MetricsRegistry,
+        routes: ExpositionRoutes,
+        middleware: [any MiddlewareProtocol<Request, Response, BasicRequestContext>] = []
+    ) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        for item in middleware { router.add(middleware: item) }
+
+        router.get("/metrics") { request, _ -> Response in
+            let format = ContentNegotiation.format(accept: request.headers[.accept])
+            var body = registry.render(format)
+            var headers: HTTPFields = [.contentType: format.contentType, .vary: "Accept, Accept-Encoding"]
+            if ContentNegotiation.acceptsGzip(request.headers[.acceptEncoding]) {
+                body = Gzip.compress(body)
+                headers[.contentEncoding] = "gzip"
+            }
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("/healthz") { _, _ -> Response in
+            await routes.isHealthy()
+                ? text(.ok, "ok\n")
+                : text(.serviceUnavailable, "unhealthy\n")
+        }
+        router.get("/readyz") { _, _ -> Response in
+            let (ready, reason) = await routes.readiness()
+            return ready
+                ? json(.ok, Array("{\"ready\":true}".utf8))
+                : json(.serviceUnavailable, Array("{\"ready\":false,\"reason\":\(JSONText.string(reason))}".utf8))
+        }
+        router.get("/api/v1/status") { _, _ -> Response in
+            json(.ok, await routes.status())
+        }
+        router.get("/api/v1/alerts") { _, _ -> Response in
+            json(.ok, await routes.alerts())
+        }
+        router.get("/api/v1/windows/:model") { _, context -> Response in
+            let model = context.parameters.get("model") ?? ""
+            guard let body = await routes.window(model) else {
+                return json(.notFound, Array("{\"error\":\"unknown model\",\"model\":\(JSONText.string(model))}".utf8))
+            }
+            return json(.ok, body)
+        }
+        return router
+    }
+}
+
+private func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> Response {
+    Response(
+        status: status,
+        headers: [.contentType: "application/json"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+}
+
+private func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+    Response(
+        status: status,
+        headers: [.contentType: "text/plain; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+}
