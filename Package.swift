@@ -91,7 +91,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilEvents", "VigilStats", "VigilExposition", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IntegrationTests", dependencies: ["VigilAgent", "VigilKafka", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Helpers shared by the test targets (no production code depends on this).
 public enum TestSupport {

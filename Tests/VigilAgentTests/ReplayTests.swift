@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TestSupport
+import VigilEvents
 import VigilExposition
 import VigilStats
 @testable import VigilAgent

@@ -142,7 +142,11 @@ import Testing
     @Test func middlewareRunsBeforeRoutes() async throws {
         struct Deny: RouterMiddleware {
             typealias Context = BasicRequestContext
-            func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            // Under NonisolatedNonsendingByDefault, Hummingbird's requirement (built without it) is matched
+            // by a @concurrent method taking a @concurrent `next`.
+            @concurrent func handle(
+                _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+            ) async throws -> Response {
                 request.uri.path == "/healthz" ? try await next(request, context) : Response(status: .unauthorized)
             }
         }

@@ -73,12 +73,11 @@ struct KafkaConsumerTests {
         let committed = try consumer.committed(partitions)
         #expect(committed == Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(seen[$0.partition]!.count)) }))
         consumer.close()
-        #expect(consumer.fatalErrorAfterCloseIsNotQueried)
+        consumer.close()  // idempotent
+        #expect(consumer.isClosed)
 
         // A second member of the group starts from the committed offsets: nothing new to read.
-        let secondLogs = LogCapture()
-        let second = try KafkaConsumer(configuration: kafka.consumerConfiguration(group: "round-trip", ["debug": "cgrp"]), logger: secondLogs.logger(level: .debug))
-        defer { for r in secondLogs.records { print(r.metadata["kafka.log"] ?? r.message) } }
+        let second = try KafkaConsumer(configuration: kafka.consumerConfiguration(group: "round-trip"), logger: logs.logger(level: .warning))
         defer { second.close() }
         try second.subscribe([kafka.topic])
         var assigned = false
@@ -91,9 +90,117 @@ struct KafkaConsumerTests {
         #expect(again == 0)
         #expect(second.fatalError == nil)
     }
-}
 
-extension KafkaConsumer {
-    /// Documentation aid for the test above: `close()` is idempotent.
-    fileprivate var fatalErrorAfterCloseIsNotQueried: Bool { close(); return isClosed }
+    /// What the consumer thread observed, checked on the test's side after `join()`.
+    struct ThreadObservations: Sendable {
+        var failure: String?
+        var rebalances: [RebalanceEvent] = []
+        var withHeaders: (partition: Int32, offset: Int64, keyIsNull: Bool, value: String?, reason: String?, missing: Bool, all: [String])?
+        var nullValue: (partition: Int32, key: String?, payloadCount: Int)?
+        var earliest: [TopicPartition: Int64] = [:]
+        var future: [TopicPartition: Int64] = [:]
+        var whilePaused = -1
+        var afterResume: [Int64] = []
+        var afterSeek: [Int64] = []
+        var lag: [TopicPartition: Int64] = [:]
+    }
+
+    @Test func runsOnAConsumerThreadWithCooperativeRebalancingHeadersPauseAndSeek() async throws {
+        let kafka = try MockKafka(topic: "dead-letters", partitions: 3)
+        defer { kafka.cluster.close() }
+        let topic = kafka.topic
+        let producer = try KafkaProducer(configuration: kafka.producerConfiguration)
+        defer { producer.close() }
+        try producer.send(
+            topic: topic, partition: 1, value: Array("with-headers".utf8),
+            headers: [("vigil-reason", Array("malformed".utf8)), ("vigil-source", Array("events/2/17".utf8)), ("empty", [])])
+        try producer.send(topic: topic, partition: 0, key: Array("k".utf8), value: [])
+        try producer.flush(timeout: .seconds(10))
+        #expect(producer.deliveryFailures == 0)
+
+        let logs = LogCapture()
+        let observations = Mutex(ThreadObservations())
+        let configuration = kafka.consumerConfiguration(
+            group: "cooperative", ["partition.assignment.strategy": "cooperative-sticky", "debug": "cgrp"])
+        let logger = logs.logger(level: .debug)
+        let p = (0..<3).map { TopicPartition(topic: topic, partition: Int32($0)) }
+        let thread = ConsumerThread(name: "vigil-test-cons") { shouldStop in
+            var seen = ThreadObservations()
+            defer { observations.withLock { $0 = seen } }
+            do {
+                let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+                defer { consumer.close() }
+                try consumer.subscribe([topic])
+                var received = 0
+                try pollUntil(consumer, timeout: .seconds(20), { message in
+                    received += 1
+                    if message.partition == 1 {
+                        seen.withHeaders = (
+                            message.partition, message.offset, message.key == nil, utf8(message.payload),
+                            utf8(message.header(named: "vigil-reason")), message.header(named: "absent") != nil,
+                            message.headers.map { "\($0.name)=\(String(decoding: $0.value, as: UTF8.self))" })
+                    } else {
+                        seen.nullValue = (message.partition, utf8(message.key), message.payload.count)
+                    }
+                }, until: { received == 2 || shouldStop() })
+
+                seen.earliest = try consumer.offsetsForTimes(p, timestampMillis: 0)
+                seen.future = try consumer.offsetsForTimes(p, timestampMillis: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000)
+
+                consumer.pause([p[1]])
+                try producer.send(topic: topic, partition: 1, value: Array("after-pause".utf8))
+                try producer.flush(timeout: .seconds(10))
+                seen.whilePaused = try pollUntil(consumer, timeout: .seconds(1), until: { false })
+                consumer.resume([p[1]])
+                try pollUntil(consumer, timeout: .seconds(10), { seen.afterResume.append($0.offset) }, until: { !seen.afterResume.isEmpty })
+
+                try consumer.seek(p[1], to: 0)
+                try pollUntil(consumer, timeout: .seconds(10), { seen.afterSeek.append($0.offset) }, until: { seen.afterSeek.count >= 2 })
+                seen.lag = consumer.lag()
+                try consumer.storeDeliveredOffsets()
+                seen.rebalances = consumer.takeRebalances()
+            } catch {
+                seen.failure = "\(error)"
+            }
+        }
+        thread.start()
+        await thread.join()
+        #expect(thread.isFinished)
+
+        let seen = observations.withLock { $0 }
+        #expect(seen.failure == nil)
+        // Cooperative protocol: one incremental assignment of all three partitions.
+        #expect(seen.rebalances == [.assigned(p)])
+        let headers = try #require(seen.withHeaders)
+        #expect(headers.partition == 1 && headers.offset == 0 && headers.keyIsNull)
+        #expect(headers.value == "with-headers")
+        #expect(headers.reason == "malformed")
+        #expect(!headers.missing)
+        #expect(headers.all == ["vigil-reason=malformed", "vigil-source=events/2/17", "empty="])
+        let nullValue = try #require(seen.nullValue)
+        #expect(nullValue.partition == 0 && nullValue.key == "k" && nullValue.payloadCount == 0)
+        #expect(seen.earliest == [p[0]: 0, p[1]: 0, p[2]: KafkaOffset.end])
+        #expect(seen.future == [p[0]: KafkaOffset.end, p[1]: KafkaOffset.end, p[2]: KafkaOffset.end])
+        #expect(seen.whilePaused == 0)
+        #expect(seen.afterResume == [1])
+        #expect(seen.afterSeek == [0, 1])
+        #expect(seen.lag[p[0]] == 0 && seen.lag[p[1]] == 0)
+        // Every librdkafka log line was served on the consumer thread (log.queue forwarding).
+        let records = logs.records
+        #expect(records.contains { $0.message == "librdkafka log." })
+        #expect(records.allSatisfy { $0.thread == "vigil-test-cons" })
+        for r in records where r.thread != "vigil-test-cons" { print("OFFTHREAD", r.thread, r.message, r.metadata) }
+    }
+
+    @Test func rejectsAMissingGroupAndUnknownProperties() throws {
+        let logger = LogCapture().logger()
+        #expect(throws: KafkaError.self) { _ = try KafkaConsumer(configuration: ["bootstrap.servers": "127.0.0.1:1"], logger: logger) }
+        do {
+            _ = try KafkaConsumer(configuration: ["group.id": "g", "no.such.property": "1"], logger: logger)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .invalidArgument)
+            #expect(error.message.contains("no.such.property"))
+        }
+    }
 }

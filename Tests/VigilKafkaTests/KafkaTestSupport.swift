@@ -31,6 +31,11 @@ struct MockKafka {
             "group.id": group,
             "client.id": "vigil-test",
             "auto.offset.reset": "earliest",
+            // The mock coordinator waits session.timeout.ms - 1 s for members after one leaves (a real
+            // broker finishes as soon as the known members rejoined): keep a later join in the same
+            // group short.
+            "session.timeout.ms": "6000",
+            "heartbeat.interval.ms": "1000",
         ]
         configuration.merge(extra) { _, new in new }
         return configuration
