@@ -48,7 +48,7 @@ package struct ExpositionServer: Service {
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
-                logger.info("HTTP server listening.", metadata: ["http.host": "\(host)", "http.port": "\(bound)"])
+                logger.debug("HTTP server listening.", metadata: ["http.host": "\(host)", "http.port": "\(bound)"])
                 onListening(bound)
             },
             logger: logger

@@ -33,9 +33,11 @@ enum ClientConfiguration {
         var errstr = [CChar](repeating: 0, count: 512)
         let result = rd_kafka_conf_set(conf, key, value, &errstr, errstr.count)
         guard result != RD_KAFKA_CONF_OK else { return }
+        // librdkafka names the canonical property (`queue.buffering.max.ms` for `linger.ms`) and
+        // may quote the value: always name the key as given, and never quote a secret.
         let detail = isSecret(key)
-            ? "invalid value for configuration property \"\(key)\""
-            : String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            ? "configuration property \"\(key)\": invalid or unknown"
+            : "configuration property \"\(key)\": \(string(errstr))"
         throw KafkaError(code: .invalidArgument, message: detail)
     }
 

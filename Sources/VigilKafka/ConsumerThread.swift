@@ -73,6 +73,9 @@ package final class ConsumerThread: Sendable {
     }
 
     private func run() {
+        // corelibs Foundation does not apply a name set before `start()` to the OS thread (which
+        // inherits its creator's, e.g. a pool thread's); setting it on the running thread does.
+        Thread.current.name = name
         body { stopRequested.load(ordering: .acquiring) }
         let waiters = state.withLock { state in
             state.finished = true

@@ -116,7 +116,7 @@ package final class KafkaConsumer {
             slots.deallocate()
             slots = .allocate(capacity: maxMessages)
         }
-        let received = rd_kafka_consume_batch_queue(queue, Int32(timeoutMillis), slots.baseAddress, maxMessages)
+        let received = rd_kafka_consume_batch_queue(queue, timeoutMillis, slots.baseAddress, maxMessages)
         guard received >= 0 else { throw KafkaError(rd_kafka_last_error(), context: "consume batch") }
         guard received > 0 else { return 0 }
         defer { for i in 0..<received { rd_kafka_message_destroy(slots[i]) } }

@@ -74,12 +74,3 @@ package struct KafkaMessage {
 
 @available(*, unavailable, message: "a KafkaMessage borrows librdkafka memory; copy what you need")
 extension KafkaMessage: Sendable {}
-
-/// A change of the consumer's assignment, recorded by the rebalance callback.
-package enum RebalanceEvent: Sendable, Equatable {
-    /// Partitions added to this consumer (eager: the whole new assignment; cooperative: the increment).
-    case assigned([TopicPartition])
-    /// Partitions taken away (eager: the whole old assignment; cooperative: the decrement). Includes
-    /// lost partitions (session timeout): their offsets may already belong to another member.
-    case revoked([TopicPartition])
-}

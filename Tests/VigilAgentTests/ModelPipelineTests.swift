@@ -33,13 +33,14 @@ import VigilStats
     @Test func windowClosesWhenWatermarkPassesItsEndAndLateEventsAreRejected() {
         // size 10s, slide 10s, lateness 2s
         let p = ModelPipeline(settings: Self.settings(.time(size: .seconds(10), slide: .seconds(10), lateness: .seconds(2))), index: 0)
-        var (outcome, _) = p.apply(Self.batch([(1_000, 0, 1), (9_999, 0, 3), (11_000, 0, 100)]), nowMillis: 0)
+        var (outcome, closed) = p.apply(Self.batch([(1_000, 0, 1), (9_999, 0, 3), (11_000, 0, 100)]), nowMillis: 0)
         #expect(outcome == .init(accepted: 3, late: 0))
         // watermark = 11000 - 2000 = 9000 < 10000: nothing closes yet
+        #expect(closed.isEmpty)
         #expect(p.advance(nowMillis: nil, idleTimeoutMillis: 30_000).isEmpty)
-        (outcome, _) = p.apply(Self.batch([(5_000, 0, 5), (12_000, 0, 100)]), nowMillis: 0)   // 5000 is out of order but on time
-        #expect(outcome == .init(accepted: 2, late: 0))
-        let closed = p.advance(nowMillis: nil, idleTimeoutMillis: 30_000)                     // watermark 10000
+        // 5000 is out of order but on time; 12000 moves the watermark to 10000 and closes [0, 10s).
+        (outcome, closed) = p.apply(Self.batch([(5_000, 0, 5), (12_000, 0, 100), (9_000, 0, 9)]), nowMillis: 0)
+        #expect(outcome == .init(accepted: 2, late: 1))   // 9000 arrived after its window closed
         #expect(closed.count == 1)
         #expect(closed[0].startMillis == 0 && closed[0].endMillis == 10_000 && closed[0].events == 3)
         #expect(Self.mean(closed[0]) == 3)                                                     // (1 + 3 + 5) / 3
@@ -52,8 +53,8 @@ import VigilStats
     @Test func slidingWindowsShareEvents() {
         // size 10s, slide 5s: an event at 7s is in the windows ending 10s and 15s.
         let p = ModelPipeline(settings: Self.settings(.time(size: .seconds(10), slide: .seconds(5), lateness: .zero)), index: 0)
-        _ = p.apply(Self.batch([(2_000, 0, 2), (7_000, 0, 4)]), nowMillis: 0)
-        let windows = p.closeAll()
+        let (_, closed) = p.apply(Self.batch([(2_000, 0, 2), (7_000, 0, 4)]), nowMillis: 0)   // 7000 closes the window ending 5000
+        let windows = closed + p.closeAll()
         #expect(windows.map(\.endMillis) == [5_000, 10_000, 15_000])
         #expect(windows.map(\.events) == [1, 2, 1])
         #expect(windows.map(Self.mean) == [2, 3, 4])
@@ -67,12 +68,15 @@ import VigilStats
         #expect(p.watermark(nowMillis: 1_000, idleTimeoutMillis: 30_000) == nil)
         _ = p.apply(Self.batch([(12_000, 1, 1)]), nowMillis: 2_000)
         #expect(p.watermark(nowMillis: 2_000, idleTimeoutMillis: 30_000) == 12_000)
-        // Partition 1 falls silent past idle_timeout: it stops holding the watermark back.
-        _ = p.apply(Self.batch([(26_000, 0, 1)]), nowMillis: 40_000)
+        // Partitions consumed at different speeds never make events late: partition 1 is far
+        // behind partition 0, and its next events are still on time.
+        #expect(p.apply(Self.batch([(13_000, 1, 1), (14_000, 1, 1)]), nowMillis: 3_000).0 == .init(accepted: 2, late: 0))
+        // Partition 1 falls silent past idle_timeout: it stops holding the watermark back, the
+        // windows before 20s close, and when it comes back its old events are late.
+        let (_, closed) = p.apply(Self.batch([(26_000, 0, 1)]), nowMillis: 40_000)
         #expect(p.watermark(nowMillis: 40_000, idleTimeoutMillis: 30_000) == 26_000)
-        // A slow partition never makes the fast partition's events late.
-        let outcome = p.apply(Self.batch([(13_000, 1, 1)]), nowMillis: 40_001).0
-        #expect(outcome.late == 0)
+        #expect(closed.map(\.endMillis) == [20_000])
+        #expect(p.apply(Self.batch([(15_000, 1, 1)]), nowMillis: 40_001).0 == .init(accepted: 0, late: 1))
     }
 
     @Test func countWindowsAreTumbling() {

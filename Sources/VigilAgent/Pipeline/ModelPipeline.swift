@@ -29,6 +29,8 @@ final class ModelPipeline {
     private var partitions: [Int32: PartitionClock] = [:]
     private var nextWindowEnd: Int64?
     private(set) var evaluatedThrough: Int64?
+    /// The largest event time applied so far (an upper bound of the watermark plus lateness).
+    private var highestTimestamp = Int64.min
     private var paneOfRow: [Int64] = []
     private static let lateRow = Int64.min
 
@@ -93,25 +95,34 @@ final class ModelPipeline {
     // MARK: Applying batches
 
     /// Applies a batch: rows in windows already evaluated are rejected as `late`, the rest go into
-    /// their panes. Returns the windows that closed (count windows close here).
-    func apply(_ batch: EventBatch, nowMillis: Int64) -> (ApplyOutcome, [WindowReport]) {
+    /// their panes. Returns the windows that closed while applying it.
+    func apply(_ batch: EventBatch, nowMillis: Int64, idleTimeoutMillis: Int64 = 30_000) -> (ApplyOutcome, [WindowReport]) {
         for (f, names) in batch.newCategories.enumerated() where !names.isEmpty { categoryNames[f].append(names) }
         if !batch.newClasses.isEmpty { classNames.append(batch.newClasses) }
         switch mode {
-        case .time(let size, let slide, _):
-            return (applyTime(batch, sizeMillis: size, slideMillis: slide, nowMillis: nowMillis), [])
+        case .time(let size, let slide, let lateness):
+            return applyTime(batch, sizeMillis: size, slideMillis: slide, latenessMillis: lateness,
+                             nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
         case .count(let n):
             return applyCount(batch, windowEvents: n)
         }
     }
 
-    private func applyTime(_ batch: EventBatch, sizeMillis: Int64, slideMillis: Int64, nowMillis: Int64) -> ApplyOutcome {
+    /// Rows are taken in order, as a stream: whenever a row may move the watermark past the
+    /// next window end, the rows before it are applied and the windows the watermark passed
+    /// are evaluated, so later rows of the same batch are judged late exactly as if they had
+    /// arrived one by one.
+    private func applyTime(_ batch: EventBatch, sizeMillis: Int64, slideMillis: Int64, latenessMillis: Int64,
+                           nowMillis: Int64, idleTimeoutMillis: Int64) -> (ApplyOutcome, [WindowReport]) {
         var outcome = ApplyOutcome()
+        var reports: [WindowReport] = []
         let n = batch.count
         paneOfRow.removeAll(keepingCapacity: true)
         paneOfRow.reserveCapacity(n)
         var lastPartition = Int32.min
         var partitionMax = Int64.min
+        var segmentStart = 0
+        var blockedPartition: Int32?
         for i in 0..<n {
             let ts = batch.timestamps[i]
             let partition = batch.partitions[i]
@@ -123,41 +134,65 @@ final class ModelPipeline {
             partitionMax = max(partitionMax, ts)
             // Largest window end containing ts: the last multiple of slide ≤ ts + size.
             let lastEnd = floorDiv(ts &+ sizeMillis, slideMillis) &* slideMillis
-            if let through = evaluatedThrough, lastEnd <= through {
+            // Late (SPEC §5): every window holding ts has closed, i.e. ended at or before the
+            // watermark. The exact watermark is only computed for rows old enough to be late.
+            var isLate = evaluatedThrough.map { lastEnd <= $0 } ?? false
+            if !isLate, lastEnd <= highestTimestamp &- latenessMillis {
+                notePartition(lastPartition, maxTimestamp: partitionMax, nowMillis: nowMillis)
+                if let watermark = watermark(nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis) { isLate = lastEnd <= watermark }
+            }
+            highestTimestamp = max(highestTimestamp, ts)
+            if isLate {
                 paneOfRow.append(Self.lateRow)
                 outcome.late += 1
             } else {
-                paneOfRow.append(floorDiv(ts, slideMillis))
+                let pane = floorDiv(ts, slideMillis)
+                paneOfRow.append(pane)
+                // The first window that can close: the smallest end after this pane's start not yet evaluated.
+                let candidate = max((pane + 1) * slideMillis, (evaluatedThrough ?? Int64.min) + slideMillis)
+                if nextWindowEnd == nil || candidate < nextWindowEnd! { nextWindowEnd = candidate }
+            }
+            // A check that closes nothing means this row's partition is not the one holding the
+            // watermark back; its further rows cannot move it, so skip them until another
+            // partition delivers.
+            if let next = nextWindowEnd, ts &- latenessMillis >= next, partition != blockedPartition {
+                notePartition(lastPartition, maxTimestamp: partitionMax, nowMillis: nowMillis)
+                outcome.accepted += applyRows(batch, segmentStart..<(i + 1))
+                segmentStart = i + 1
+                let closed = watermark(nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis).map { closeWindows(through: $0) } ?? []
+                blockedPartition = closed.isEmpty ? partition : nil
+                reports += closed
             }
         }
         if lastPartition != Int32.min { notePartition(lastPartition, maxTimestamp: partitionMax, nowMillis: nowMillis) }
+        outcome.accepted += applyRows(batch, segmentStart..<n)
+        return (outcome, reports)
+    }
 
-        // Apply runs of consecutive rows that share a pane, column by column.
-        var start = 0
-        while start < n {
+    /// Applies rows `rows` (with panes already in `paneOfRow`) in runs that share a pane.
+    /// Returns the number of rows applied (not late).
+    private func applyRows(_ batch: EventBatch, _ rows: Range<Int>) -> Int {
+        var applied = 0
+        var start = rows.lowerBound
+        while start < rows.upperBound {
             let pane = paneOfRow[start]
             var end = start + 1
-            while end < n && paneOfRow[end] == pane { end += 1 }
+            while end < rows.upperBound && paneOfRow[end] == pane { end += 1 }
             if pane != Self.lateRow {
                 if panes[pane] == nil {
                     panes[pane] = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed ^ UInt64(bitPattern: pane) &* 0x9E37_79B9_7F4A_7C15)
                 }
                 panes[pane]!.add(batch, rows: start..<end)
-                outcome.accepted += end - start
-                // The first window that can close: the smallest window end after this pane's start
-                // that has not been evaluated yet.
-                let firstEnd = (pane + 1) * slideMillis
-                let candidate = max(firstEnd, (evaluatedThrough ?? Int64.min) + slideMillis)
-                if nextWindowEnd == nil || candidate < nextWindowEnd! { nextWindowEnd = candidate }
+                applied += end - start
             }
             start = end
         }
-        for (f, rows) in batch.nonFiniteRows.enumerated() {
-            for row in rows where paneOfRow[Int(row)] != Self.lateRow {
+        for (f, nonFinite) in batch.nonFiniteRows.enumerated() {
+            for row in nonFinite where rows.contains(Int(row)) && paneOfRow[Int(row)] != Self.lateRow {
                 panes[paneOfRow[Int(row)]]?.recordNonFinite(feature: f)
             }
         }
-        return outcome
+        return applied
     }
 
     private func notePartition(_ partition: Int32, maxTimestamp: Int64, nowMillis: Int64) {

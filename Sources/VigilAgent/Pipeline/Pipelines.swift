@@ -95,7 +95,7 @@ final class Pipelines {
             for var batch in batches {
                 let model = modelMap[batch.model]
                 batch.model = model
-                let (outcome, reports) = pipelines[model].apply(batch, nowMillis: nowMillis)
+                let (outcome, reports) = pipelines[model].apply(batch, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
                 let name = configuration.models[model].name
                 acceptedTotal += outcome.accepted
                 acceptedByModel[model] += outcome.accepted

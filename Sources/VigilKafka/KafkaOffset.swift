@@ -1,0 +1,11 @@
+/// librdkafka's logical offsets, for `KafkaConsumer.seek` and `KafkaConsumer.startOffsetsOnAssign`.
+package enum KafkaOffset {
+    /// The oldest message still in the partition.
+    package static let beginning: Int64 = -2
+    /// The end of the partition: only messages produced from now on.
+    package static let end: Int64 = -1
+    /// The group's committed offset (falling back to `auto.offset.reset`).
+    package static let stored: Int64 = -1000
+    /// No offset.
+    package static let invalid: Int64 = -1001
+}
