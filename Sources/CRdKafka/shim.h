@@ -34,3 +34,19 @@ static const int64_t VIGIL_RD_KAFKA_OFFSET_BEGINNING = RD_KAFKA_OFFSET_BEGINNING
 static const int64_t VIGIL_RD_KAFKA_OFFSET_END = RD_KAFKA_OFFSET_END;
 static const int64_t VIGIL_RD_KAFKA_OFFSET_STORED = RD_KAFKA_OFFSET_STORED;
 static const int64_t VIGIL_RD_KAFKA_OFFSET_INVALID = RD_KAFKA_OFFSET_INVALID;
+
+/* Names the calling OS thread (Linux keeps 15 bytes). corelibs Foundation applies Thread.name
+ * racily on Linux, so ConsumerThread names itself through this. */
+#if defined(__linux__)
+#include <sys/prctl.h>
+static inline void vigil_set_current_thread_name(const char *name) {
+    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+#elif defined(__APPLE__)
+#include <pthread.h>
+static inline void vigil_set_current_thread_name(const char *name) {
+    pthread_setname_np(name);
+}
+#else
+static inline void vigil_set_current_thread_name(const char *name) { (void)name; }
+#endif

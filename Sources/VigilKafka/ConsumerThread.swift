@@ -1,3 +1,4 @@
+import CRdKafka
 import Foundation
 import Synchronization
 
@@ -73,9 +74,10 @@ package final class ConsumerThread: Sendable {
     }
 
     private func run() {
-        // corelibs Foundation does not apply a name set before `start()` to the OS thread (which
-        // inherits its creator's, e.g. a pool thread's); setting it on the running thread does.
-        Thread.current.name = name
+        // corelibs Foundation applies `Thread.name` to the OS thread racily (it may read the pthread
+        // handle before `start()` stored it), leaving the creator's name (a pool thread's). Name the
+        // OS thread directly; `top -H` and debuggers show this name.
+        vigil_set_current_thread_name(name)
         body { stopRequested.load(ordering: .acquiring) }
         let waiters = state.withLock { state in
             state.finished = true

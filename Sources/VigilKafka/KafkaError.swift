@@ -11,6 +11,7 @@ package struct KafkaError: Error, CustomStringConvertible, Sendable {
         /// The numeric `rd_kafka_resp_err_t` value.
         package var rawValue: Int32
 
+        /// A code from its numeric value (any value librdkafka may return).
         package init(rawValue: Int32) { self.rawValue = rawValue }
 
         init(_ err: rd_kafka_resp_err_t) { self.rawValue = Int32(err.rawValue) }
@@ -21,6 +22,7 @@ package struct KafkaError: Error, CustomStringConvertible, Sendable {
         /// `UNKNOWN_TOPIC_OR_PART`). Stable and bounded: fit for metric labels and log fields.
         package var name: String { String(cString: rd_kafka_err2name(cValue)) }
 
+        /// The symbolic name, as `name`.
         package var description: String { name }
 
         /// No error.
@@ -79,6 +81,7 @@ package struct KafkaError: Error, CustomStringConvertible, Sendable {
     /// possibly with context. May name brokers and topics; never contains secrets.
     package var message: String
 
+    /// An error with an explicit code and message.
     package init(code: Code, message: String) {
         self.code = code
         self.message = message
@@ -97,5 +100,6 @@ package struct KafkaError: Error, CustomStringConvertible, Sendable {
         self.init(code: Code(rd_kafka_error_code(error)), message: context.map { "\($0): \(text)" } ?? text)
     }
 
+    /// `KafkaError(NAME): message`.
     package var description: String { "KafkaError(\(code.name)): \(message)" }
 }

@@ -15,21 +15,36 @@ import Synchronization
 package final class MockCluster: @unchecked Sendable {
     /// A Kafka protocol API key, for `pushRequestErrors(apiKey:errors:)`.
     package struct ApiKey: Hashable, Sendable {
+        /// The protocol's numeric API key.
         package var rawValue: Int16
+        /// A key from its number, for APIs without a constant here.
         package init(rawValue: Int16) { self.rawValue = rawValue }
 
+        /// Produce.
         package static let produce = ApiKey(rawValue: 0)
+        /// Fetch.
         package static let fetch = ApiKey(rawValue: 1)
+        /// ListOffsets (offsets by time, watermarks).
         package static let listOffsets = ApiKey(rawValue: 2)
+        /// Metadata.
         package static let metadata = ApiKey(rawValue: 3)
+        /// OffsetCommit.
         package static let offsetCommit = ApiKey(rawValue: 8)
+        /// OffsetFetch (committed offsets).
         package static let offsetFetch = ApiKey(rawValue: 9)
+        /// FindCoordinator.
         package static let findCoordinator = ApiKey(rawValue: 10)
+        /// JoinGroup.
         package static let joinGroup = ApiKey(rawValue: 11)
+        /// Heartbeat.
         package static let heartbeat = ApiKey(rawValue: 12)
+        /// LeaveGroup.
         package static let leaveGroup = ApiKey(rawValue: 13)
+        /// SyncGroup.
         package static let syncGroup = ApiKey(rawValue: 14)
+        /// ApiVersions.
         package static let apiVersions = ApiKey(rawValue: 18)
+        /// InitProducerId.
         package static let initProducerId = ApiKey(rawValue: 22)
     }
 

@@ -91,3 +91,103 @@ public func isClose(_ a: Double?, _ b: Double?, relative: Double = 1e-9, absolut
     default: return false
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension TestSupport {
+    /// A minimal blocking HTTP/1.1 GET on 127.0.0.1 (tests only; no FoundationNetworking needed).
+    public static func httpGet(port: Int, path: String, headers: [String: String] = [:], timeoutSeconds: Int = 10) throws -> (status: Int, headers: [String: String], body: [UInt8]) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestError("socket: \(errno)") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw TestError("connect to port \(port): errno \(errno)") }
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "\r\n"
+        let bytes = Array(request.utf8)
+        guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else { throw TestError("send failed") }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 { throw TestError("recv: errno \(errno)") }
+            if n == 0 { break }
+            response += chunk[0..<n]
+        }
+        guard let split = findHeaderEnd(response) else { throw TestError("no HTTP header in response") }
+        let head = String(decoding: response[0..<split], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = head[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw TestError("bad status line \(head[0])") }
+        var parsed: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            parsed[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var body = Array(response[(split + 4)...])
+        if parsed["transfer-encoding"]?.lowercased() == "chunked" { body = try dechunk(body) }
+        return (status, parsed, body)
+    }
+
+    private static func findHeaderEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 { return i }
+        return nil
+    }
+
+    private static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            guard let lineEnd = (i..<(bytes.count - 1)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }) else { break }
+            let sizeText = String(decoding: bytes[i..<lineEnd], as: UTF8.self).split(separator: ";")[0]
+            guard let size = Int(sizeText, radix: 16) else { throw TestError("bad chunk size") }
+            if size == 0 { break }
+            out += bytes[(lineEnd + 2)..<(lineEnd + 2 + size)]
+            i = lineEnd + 2 + size + 2
+        }
+        return out
+    }
+
+    /// Samples of a Prometheus text exposition: `name{labels}` → value.
+    public static func parseExposition(_ text: String) -> [String: Double] {
+        var samples: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " ") else { continue }
+            let value = line[line.index(after: space)...]
+            samples[String(line[..<space])] = Double(value) ?? (value == "+Inf" ? .infinity : value == "-Inf" ? -.infinity : .nan)
+        }
+        return samples
+    }
+}
+
+public struct TestError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension TestSupport {
+    /// Runs `promtool check metrics` on an exposition. Returns nil when promtool is missing
+    /// (callers fail under CI), else the problems it reported, less one lint finding that
+    /// SPEC §9 makes unavoidable: `vigil_feature_quantile` and `vigil_prediction_quantile` are
+    /// gauges with a `quantile` label by contract, which promtool's linter reserves for
+    /// summaries. A parse error (exit status 1) is always reported.
+    public static func promtoolProblems(_ exposition: String) throws -> [String]? {
+        guard let promtool = findExecutable(env: "PROMTOOL", names: ["promtool"]) else { return nil }
+        let result = try run(promtool, ["check", "metrics"], input: Data(exposition.utf8))
+        if result.status == 0 { return [] }
+        let lines = (result.stdout + "\n" + result.stderr).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        guard result.status == 3 else { return ["promtool exit \(result.status)"] + lines }
+        return lines.filter { !$0.hasSuffix("non-summary metrics should not have \"quantile\" label") }
+    }
+}

@@ -7,10 +7,10 @@ import Testing
 struct ConsumerThreadTests {
     @Test func runsTheBodyOnItsOwnNamedThreadUntilStopped() async throws {
         let iterations = Atomic<Int>(0)
-        let observed = Mutex<(name: String?, pthreadName: String, isMain: Bool)?>(nil)
+        let observed = Mutex<(pthreadName: String, isMain: Bool)?>(nil)
         let thread = ConsumerThread(name: "vigil-test-loop") { shouldStop in
             let pthreadName = osThreadName()
-            observed.withLock { $0 = (Thread.current.name, pthreadName, Thread.isMainThread) }
+            observed.withLock { $0 = (pthreadName, Thread.isMainThread) }
             while !shouldStop() {
                 iterations.add(1, ordering: .relaxed)
                 Thread.sleep(forTimeInterval: 0.001)

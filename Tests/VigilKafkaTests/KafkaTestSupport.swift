@@ -79,7 +79,7 @@ struct CapturingLogHandler: LogHandler {
             level: event.level,
             message: event.message.description,
             metadata: (event.metadata ?? [:]).mapValues { $0.description },
-            thread: Thread.current.name ?? ""
+            thread: osThreadName()
         ))
     }
 }

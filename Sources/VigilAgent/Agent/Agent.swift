@@ -51,7 +51,11 @@ package final class Agent: Sendable {
             window: { [status] model in status.window(model) })
         let server = ExpositionServer(
             host: configuration.http.host, port: configuration.http.port, registry: metrics, routes: routes,
-            logger: logger, onListening: onListening)
+            logger: logger,
+            onListening: { [logger, onListening] port in
+                logger.info("HTTP server listening.", metadata: ["http.port": "\(port)"])
+                onListening(port)
+            })
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server)] + extra.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) } + [.init(service: IngestService(ingest: ingest))],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -75,7 +75,7 @@ final class KafkaIngest: Sendable {
         logger.info("Kafka consumer started.", metadata: ["kafka.topics": "\(topics.joined(separator: ","))", "kafka.group": "\(configuration.kafka.groupId)"])
 
         var messagesPerTopic = Array(repeating: 0, count: topics.count)
-        var lastLagUpdate = Int64.min
+        var lastLagUpdate: Int64 = 0
         for topic in topics { metrics.initialize(MetricCatalog.kafkaMessagesTotal, labels: [topic]) }
         metrics.initialize(MetricCatalog.kafkaRebalancesTotal, labels: [])
 

@@ -10,13 +10,16 @@ package struct Moments: Sendable, Equatable {
     @usableFromInline var _m2: Double = 0
     @usableFromInline var _min: Double = .infinity
     @usableFromInline var _max: Double = -.infinity
+    /// The plain sum, kept beside the running mean so that `mean` is sum / count as numpy
+    /// computes it (exact for integer data, where merged running means drift in the last bit).
+    @usableFromInline var _sum: Double = 0
 
     package init() {}
 
     /// Number of non-missing values seen.
     package var count: Int { _count }
     /// Arithmetic mean; `nil` when empty.
-    package var mean: Double? { _count > 0 ? _mean : nil }
+    package var mean: Double? { _count > 0 ? _sum / Double(_count) : nil }
     /// Sample variance (n − 1); `nil` below two values.
     package var variance: Double? { _count > 1 ? _m2 / Double(_count - 1) : nil }
     /// Sample standard deviation (n − 1); `nil` below two values.
@@ -31,6 +34,7 @@ package struct Moments: Sendable, Equatable {
     package mutating func add(_ value: Double) {
         guard !value.isNaN else { return }
         _count &+= 1
+        _sum += value
         let delta = value - _mean
         _mean += delta / Double(_count)
         _m2 += delta * (value - _mean)
@@ -73,6 +77,7 @@ package struct Moments: Sendable, Equatable {
         block._m2 = Swift.max(m2, 0)
         block._min = lo
         block._max = hi
+        block._sum = sum
         merge(block)
     }
 
@@ -86,6 +91,7 @@ package struct Moments: Sendable, Equatable {
         _mean += delta * Double(other._count) / n
         _m2 += other._m2 + delta * delta * Double(_count) * Double(other._count) / n
         _count &+= other._count
+        _sum += other._sum
         _min = Swift.min(_min, other._min)
         _max = Swift.max(_max, other._max)
     }

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import TestSupport
+import VigilKafka
+
+/// The `vigil` binary against a real Kafka protocol server (librdkafka's mock cluster, on
+/// loopback), read back through `/metrics` as Prometheus would.
+@Suite(.serialized) struct AgentKafkaIntegrationTests {
+    /// Feature `x` of event i is i mod 100, and missing when i mod 10 == 0. Over 10,000 events
+    /// (100 full cycles) the non-missing values are {1..99} without the multiples of 10, each
+    /// 100 times: mean = (4950 − 450) / 90 = 50 exactly, missing ratio = 1000 / 10000 = 0.1.
+    /// Category `c` is "a" for even i, "b" for odd i.
+    static func event(_ i: Int) -> String {
+        let x = i % 10 == 0 ? "null" : "\(i % 100)"
+        return #"{"model":"it","id":"e-\#(i)","ts":1790000000000,"features":{"x":\#(x),"c":"\#(i % 2 == 0 ? "a" : "b")"},"prediction":0.25}"#
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func countsEveryEventAndEveryRejectionFromKafka() async throws {
+        guard let vigil = TestSupport.vigilBinary else {
+            Issue.record("vigil binary not found (build it with `swift build`, or set VIGIL_BINARY)")
+            return
+        }
+        let cluster = try MockCluster(brokers: 1)
+        defer { cluster.close() }
+        try cluster.createTopic("it-events", partitions: 3)
+
+        let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"])
+        for i in 0..<10_000 {
+            try producer.send(topic: "it-events", key: Array("k\(i)".utf8), value: Array(Self.event(i).utf8))
+        }
+        // Rejections mixed into the same topic (SPEC §3): malformed JSON, non-objects,
+        // oversized messages (max_event_bytes is 4096 below) and an unknown model.
+        let malformed = [#"{"model":"it","features":"#, "not json", #"{"model":"it","features":{"x":1}"#,
+                         #"{"model":"it","ts":"#, "\u{7}\u{0}"]
+        let nonObjects = ["[1,2,3]", "42", #""a string""#, "null"]
+        let oversized = (0..<3).map { _ in #"{"model":"it","features":{"x":1},"pad":""# + String(repeating: "x", count: 5000) + #""}"# }
+        let unknown = [#"{"model":"nope","features":{"x":1}}"#, #"{"model":"other","features":{}}"#]
+        for (n, payload) in (malformed + nonObjects + oversized + unknown).enumerated() {
+            try producer.send(topic: "it-events", partition: Int32(n % 3), value: Array(payload.utf8))
+        }
+        try producer.flush(timeout: .seconds(30))
+        #expect(producer.deliveryFailures == 0)
+        producer.close()
+
+        let dir = try TestSupport.temporaryDirectory()
+        let config = dir.appendingPathComponent("vigil.yaml")
+        try """
+            kafka:
+              brokers: "\(cluster.bootstrapServers)"
+              group_id: "it-\(UUID().uuidString)"
+              start_from: earliest
+              idle_timeout: 2s
+            http:
+              listen: "127.0.0.1:0"
+            models:
+              - name: it
+                topic: it-events
+                features:
+                  - {name: x, type: numeric}
+                  - {name: c, type: categorical}
+                window: {events: 10000}
+                max_event_bytes: 4096
+            """.write(to: config, atomically: true, encoding: .utf8)
+
+        let agent = try AgentProcess(binary: vigil, arguments: ["run", "--config", config.path, "--log-format", "json"])
+        defer { agent.kill() }
+        let port = try await agent.waitForPort(timeout: .seconds(60))
+
+        // Poll /metrics until the whole topic has been consumed and the window evaluated.
+        var samples: [String: Double] = [:]
+        var text = ""
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            let response = try TestSupport.httpGet(port: port, path: "/metrics")
+            #expect(response.status == 200)
+            text = String(decoding: response.body, as: UTF8.self)
+            samples = TestSupport.parseExposition(text)
+            if samples[#"vigil_kafka_messages_total{topic="it-events"}"#] == 10_014, samples[#"vigil_window_events{model="it"}"#] == 10_000 { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(samples[#"vigil_kafka_messages_total{topic="it-events"}"#] == 10_014, "\(agent.stderrTail)")
+        #expect(samples[#"vigil_events_total{model="it"}"#] == 10_000)
+        #expect(samples[#"vigil_window_events{model="it"}"#] == 10_000)
+        #expect(isClose(samples[#"vigil_feature_mean{model="it",feature="x"}"#], 50, relative: 1e-12))
+        #expect(samples[#"vigil_feature_missing_ratio{model="it",feature="x"}"#] == 0.1)
+        #expect(samples[#"vigil_feature_missing_ratio{model="it",feature="c"}"#] == 0)
+        let rejected = { (reason: String) -> Double in
+            (samples["vigil_events_rejected_total{model=\"\",reason=\"\(reason)\"}"] ?? 0)
+                + (samples["vigil_events_rejected_total{model=\"it\",reason=\"\(reason)\"}"] ?? 0)
+        }
+        #expect(rejected("malformed") == 9)
+        #expect(rejected("too_large") == 3)
+        #expect(rejected("unknown_model") == 2)
+        #expect(rejected("bad_timestamp") == 0 && rejected("late") == 0)
+        #expect(samples[#"vigil_build_info{version="0.1.0",swift_version="6.3"}"#] == 1 || text.contains("vigil_build_info{"))
+        #expect(samples["process_resident_memory_bytes"] ?? 0 > 0)
+
+        // The exposition is valid Prometheus text (promtool is Debian's `prometheus` package).
+        if let problems = try TestSupport.promtoolProblems(text) {
+            #expect(problems.isEmpty, "promtool: \(problems)")
+        } else if TestSupport.isCI {
+            Issue.record("promtool not found (install Debian's prometheus package)")
+        }
+
+        let ready = try TestSupport.httpGet(port: port, path: "/readyz")
+        #expect(ready.status == 200)
+        let window = try TestSupport.httpGet(port: port, path: "/api/v1/windows/it")
+        #expect(window.status == 200)
+        let json = try JSONSerialization.jsonObject(with: Data(window.body)) as? [String: Any]
+        #expect(json?["events"] as? Int == 10_000)
+
+        // SIGTERM: commit, leave the group, exit 0 (SPEC §2).
+        let status = try await agent.terminate(timeout: .seconds(20))
+        #expect(status == 0, "\(agent.stderrTail)")
+    }
+}
+
+/// A child `vigil` process whose standard error (JSON logs) is collected on a thread.
+final class AgentProcess: @unchecked Sendable {   // `log` is guarded by `lock`
+    private let process = Process()
+    private let lock = NSLock()
+    private var log = ""
+
+    init(binary: String, arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let handle = err.fileHandleForReading
+        Thread { [self] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                lock.lock(); log += String(decoding: data, as: UTF8.self); lock.unlock()
+            }
+        }.start()
+    }
+
+    var stderrText: String { lock.lock(); defer { lock.unlock() }; return log }
+    var stderrTail: String { String(stderrText.suffix(3000)) }
+
+    /// The port from the agent's "HTTP server listening." log record.
+    func waitForPort(timeout: Duration) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            for line in stderrText.split(separator: "\n") where line.contains("HTTP server listening.") {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                   let port = (object["http.port"] as? String).flatMap(Int.init) {
+                    return port
+                }
+            }
+            guard process.isRunning else { throw TestError("vigil exited early: \(stderrTail)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestError("vigil did not start listening: \(stderrTail)")
+    }
+
+    func terminate(timeout: Duration) async throws -> Int32 {
+        process.terminate()   // SIGTERM
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        guard !process.isRunning else { throw TestError("vigil did not exit within \(timeout) of SIGTERM: \(stderrTail)") }
+        return process.terminationStatus
+    }
+
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+}
