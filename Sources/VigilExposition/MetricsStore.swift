@@ -85,7 +85,15 @@ package struct MetricsStore: Sendable {
     package mutating func remove(_ family: MetricFamily, labelPrefix: [String]) {
         let f = index(of: family, labels: nil)
         precondition(labelPrefix.count <= family.labelNames.count, "too many label values for \(family.name)")
-        removeSeries(family: f) { $0.starts(with: labelPrefix) }
+        guard f != droppedFamily else { return }
+        if labelPrefix.count == family.labelNames.count {
+            // One exact series: O(1), so a caller may remove per window what it has no value for.
+            guard let slot = series[f].slots[labelPrefix] else { return }
+            series[f].remove(slot: slot)
+            seriesRemoved(family: f, count: 1)
+        } else {
+            removeSeries(family: f) { $0.starts(with: labelPrefix) }
+        }
     }
 
     /// Removes, in every family that has the label `name`, the series where it equals `value`
@@ -152,8 +160,12 @@ package struct MetricsStore: Sendable {
     private mutating func removeSeries(family f: Int, where matches: ([String]) -> Bool) {
         guard f != droppedFamily else { return }
         let removed = series[f].removeAll(where: matches)
-        guard removed > 0 else { return }
-        sampleCount -= removed * Self.samples(of: families[f])
+        seriesRemoved(family: f, count: removed)
+    }
+
+    private mutating func seriesRemoved(family f: Int, count: Int) {
+        guard count > 0 else { return }
+        sampleCount -= count * Self.samples(of: families[f])
         shapeCounter &+= 1
         series[f].shape = shapeCounter
         generation &+= 1
@@ -192,8 +204,23 @@ struct FamilySeries: Sendable {
         return slot
     }
 
+    /// Removes one series; the last slot moves into its place (render order comes from sorting).
+    mutating func remove(slot: Int) {
+        let last = labelSets.count - 1
+        slots[labelSets[slot]] = nil
+        if slot != last {
+            let moved = labelSets[last]
+            labelSets[slot] = moved
+            slots[moved] = slot
+            if isHistogram { histograms[slot] = histograms[last] } else { values[slot] = values[last] }
+        }
+        labelSets.removeLast()
+        if isHistogram { histograms.removeLast() } else { values.removeLast() }
+    }
+
     /// Removes matching series and compacts the slots; returns how many were removed.
     mutating func removeAll(where matches: ([String]) -> Bool) -> Int {
+        guard labelSets.contains(where: matches) else { return 0 }
         var kept = FamilySeries(isHistogram: isHistogram)
         for (slot, labels) in labelSets.enumerated() where !matches(labels) {
             kept.slots[labels] = kept.labelSets.count

@@ -266,6 +266,28 @@ import Testing
         #expect(text.contains("vigil_feature_psi{model=\"churn\",feature=\"age\"} 0.1\n"))
     }
 
+    @Test func removingOneExactSeriesKeepsTheOthers() throws {
+        let registry = MetricsRegistry(processMetrics: false)
+        let means = ["a": 97.0, "b": 98, "c": 99, "d": 100]
+        for (feature, mean) in means {
+            registry.set(MetricCatalog.featureMean, labels: ["m", feature], mean)
+        }
+        registry.observe(MetricCatalog.anomalyScore, labels: ["m"], 1)
+        registry.observe(MetricCatalog.anomalyScore, labels: ["n"], 2)
+        registry.remove(MetricCatalog.featureMean, labelPrefix: ["m", "b"])
+        registry.remove(MetricCatalog.featureMean, labelPrefix: ["m", "zzz"])  // absent: no-op
+        registry.remove(MetricCatalog.anomalyScore, labelPrefix: ["m"])
+        #expect(registry.value(MetricCatalog.featureMean, labels: ["m", "b"]) == nil)
+        for feature in ["a", "c", "d"] {
+            #expect(registry.value(MetricCatalog.featureMean, labels: ["m", feature]) == means[feature])
+        }
+        #expect(registry.histogram(MetricCatalog.anomalyScore, labels: ["m"]) == nil)
+        #expect(registry.histogram(MetricCatalog.anomalyScore, labels: ["n"])?.sum == 2)
+        #expect(registry.sampleCount == 1 + 3 + (try #require(MetricCatalog.anomalyScore.buckets).count + 3))
+        let text = String(decoding: registry.render(.prometheus), as: UTF8.self)
+        #expect(text.contains("vigil_feature_mean{model=\"m\",feature=\"a\"} 97\nvigil_feature_mean{model=\"m\",feature=\"c\"} 99\nvigil_feature_mean{model=\"m\",feature=\"d\"} 100\n"))
+    }
+
     @Test func initializeKeepsExistingValues() {
         let registry = MetricsRegistry(processMetrics: false)
         registry.increment(MetricCatalog.alertNotificationsTotal, labels: ["ops", "sent"], by: 5)

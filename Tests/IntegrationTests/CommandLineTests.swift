@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The `vigil` binary's contract (SPEC §2): exit codes, messages, files in config/.
+@Suite struct CommandLineTests {
+    static func vigil() throws -> String {
+        try #require(TestSupport.vigilBinary, "vigil binary not found (swift build, or set VIGIL_BINARY)")
+    }
+
+    @Test func printsTheVersion() throws {
+        let result = try TestSupport.run(try Self.vigil(), ["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test(arguments: ["demo.yaml"])
+    func shippedConfigurationsPassCheckConfig(file: String) throws {
+        let path = TestSupport.packageRoot.appendingPathComponent("config/\(file)").path
+        let result = try TestSupport.run(try Self.vigil(), ["check-config", "--config", path, "--log-format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("name: \"demo\""))
+    }
+
+    @Test func configurationErrorsExitTwoWithTheKeyPath() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let config = dir.appendingPathComponent("bad.yaml")
+        try "models:\n  - name: m\n    features: [{name: x, type: numeric}]\n    window: {size: 5x}\n".write(to: config, atomically: true, encoding: .utf8)
+        for command in [["check-config"], ["replay", "--input", "/dev/null"], ["run"]] {
+            let result = try TestSupport.run(try Self.vigil(), command + ["--config", config.path])
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stderr.contains("models[0].window.size: \"5x\" is not a duration"), "\(command): \(result.stderr)")
+        }
+    }
+
+    @Test(arguments: [["bogus"], ["replay"], ["run", "--config"], ["demo", "--rate", "many"], ["replay", "--config", "x", "--input", "y", "--log-level", "loud"]])
+    func usageErrorsExitTwo(arguments: [String]) throws {
+        let result = try TestSupport.run(try Self.vigil(), arguments)
+        #expect(result.status == 2, "\(arguments): \(result.stderr)")
+    }
+
+    @Test func runtimeFailuresExitOne() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let config = dir.appendingPathComponent("ok.yaml")
+        try "models:\n  - name: m\n    features: [{name: x, type: numeric}]\n".write(to: config, atomically: true, encoding: .utf8)
+        let result = try TestSupport.run(try Self.vigil(), ["replay", "--config", config.path, "--input", dir.appendingPathComponent("missing.jsonl").path])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("missing.jsonl"))
+    }
+
+    @Test func replayReadsStandardInputAndWritesTheReport() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let config = dir.appendingPathComponent("ok.yaml")
+        try "models:\n  - name: m\n    features: [{name: x, type: numeric}]\n    window: {size: 1m, slide: 1m, lateness: 0s}\n".write(to: config, atomically: true, encoding: .utf8)
+        // x = 1, 2, 3, 4 in one minute: mean 2.5, sample stddev sqrt(5/3) (by hand).
+        let input = (1...4).map { #"{"model":"m","ts":\#(1_790_000_000_000 + $0),"features":{"x":\#($0)}}"# }.joined(separator: "\n")
+        let report = dir.appendingPathComponent("report.json")
+        let result = try TestSupport.run(try Self.vigil(), ["replay", "--config", config.path, "--input", "-", "--report", report.path], input: Data(input.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+        let window = ((json?["models"] as? [[String: Any]])?.first?["windows"] as? [[String: Any]])?.first
+        let x = (window?["features"] as? [String: [String: Any]])?["x"]
+        #expect(window?["events"] as? Int == 4)
+        #expect((x?["mean"] as? NSNumber)?.doubleValue == 2.5)
+        #expect(isClose((x?["stddev"] as? NSNumber)?.doubleValue, (5.0 / 3).squareRoot(), relative: 1e-15))
+    }
+}
