@@ -3,7 +3,12 @@ import VigilStats
 
 /// Sets the per-window gauges of SPEC §9 from an evaluated window.
 enum WindowMetrics {
-    static func publish(_ report: WindowReport, to metrics: MetricsRegistry) {
+    /// One lock acquisition per window.
+    static func publish(_ report: WindowReport, to registry: MetricsRegistry) {
+        registry.update { publish(report, to: &$0) }
+    }
+
+    static func publish(_ report: WindowReport, to metrics: inout MetricsStore) {
         let model = report.model
         metrics.set(MetricCatalog.windowEvents, labels: [model], Double(report.events))
         metrics.set(MetricCatalog.windowEndTimestampSeconds, labels: [model], Double(report.endMillis) / 1000)
@@ -12,23 +17,23 @@ enum WindowMetrics {
             switch feature.values {
             case .numeric(let numeric):
                 let s = numeric.statistics
-                setOrRemove(metrics, MetricCatalog.featureMissingRatio, labels, s.missingRatio)
-                setOrRemove(metrics, MetricCatalog.featureMean, labels, s.mean)
-                setOrRemove(metrics, MetricCatalog.featureStddev, labels, s.standardDeviation)
+                setOrRemove(&metrics, MetricCatalog.featureMissingRatio, labels, s.missingRatio)
+                setOrRemove(&metrics, MetricCatalog.featureMean, labels, s.mean)
+                setOrRemove(&metrics, MetricCatalog.featureStddev, labels, s.standardDeviation)
                 for (q, value) in zip(NumericStatistics.reportedQuantiles, s.quantiles) {
-                    setOrRemove(metrics, MetricCatalog.featureQuantile, labels + [quantileLabel(q)], value)
+                    setOrRemove(&metrics, MetricCatalog.featureQuantile, labels + [quantileLabel(q)], value)
                 }
             case .categorical(let categorical):
-                setOrRemove(metrics, MetricCatalog.featureMissingRatio, labels, categorical.missingRatio)
+                setOrRemove(&metrics, MetricCatalog.featureMissingRatio, labels, categorical.missingRatio)
             }
         }
         if let prediction = report.prediction {
             switch prediction.values {
             case .numeric(let numeric):
                 let s = numeric.statistics
-                setOrRemove(metrics, MetricCatalog.predictionMean, [model], s.mean)
+                setOrRemove(&metrics, MetricCatalog.predictionMean, [model], s.mean)
                 for (q, value) in zip(NumericStatistics.reportedQuantiles, s.quantiles) {
-                    setOrRemove(metrics, MetricCatalog.predictionQuantile, [model, quantileLabel(q)], value)
+                    setOrRemove(&metrics, MetricCatalog.predictionQuantile, [model, quantileLabel(q)], value)
                 }
             case .categorical(let categorical):
                 let total = Double(categorical.count)
@@ -40,7 +45,7 @@ enum WindowMetrics {
     }
 
     /// A gauge without a value (an empty window's mean) is removed rather than set to NaN.
-    private static func setOrRemove(_ metrics: MetricsRegistry, _ family: MetricFamily, _ labels: [String], _ value: Double?) {
+    private static func setOrRemove(_ metrics: inout MetricsStore, _ family: MetricFamily, _ labels: [String], _ value: Double?) {
         if let value, value.isFinite {
             metrics.set(family, labels: labels, value)
         } else {
@@ -48,5 +53,5 @@ enum WindowMetrics {
         }
     }
 
-    static func quantileLabel(_ q: Double) -> String { "\(q)" }
+    static func quantileLabel(_ q: Double) -> String { MetricNumber.labelValue(q) }
 }
