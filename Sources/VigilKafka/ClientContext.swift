@@ -29,10 +29,14 @@ class ClientContext {
 }
 
 /// Maps a syslog level (librdkafka's `log_level`) to swift-log.
+///
+/// librdkafka logs transient trouble it recovers from (a failed broker connection) at LOG_ERR and
+/// reports the same through `error_cb`; STYLE §7 keeps `error` for lost data or operator action, so
+/// LOG_ERR lines become warnings. Fatal errors arrive through `error_cb` and are logged as errors.
 func loggerLevel(syslogLevel: Int32) -> Logger.Level {
     switch syslogLevel {
     case ...2: .critical
-    case 3: .error
+    case 3: .warning
     case 4: .warning
     case 5: .notice
     case 6: .info

@@ -296,9 +296,10 @@ package final class KafkaConsumer {
     /// must be closed and recreated.
     package var fatalError: KafkaError? {
         checkUsable()
+        // Cheap when there is none (called once per batch): no buffer unless there is an error.
+        guard rd_kafka_fatal_error(handle, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
         var errstr = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(handle, &errstr, errstr.count)
-        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
         return KafkaError(code: KafkaError.Code(err), message: ClientConfiguration.string(errstr))
     }
 
@@ -340,26 +341,28 @@ package final class KafkaConsumer {
     }
 
     /// The subscription index of a message's topic handle; resolved by name once per handle.
+    /// `nil` (message skipped) for a topic not in the subscription list, e.g. a regex subscription.
     @inline(__always)
     private func topicIndex(of rkt: OpaquePointer?) -> Int? {
         guard let rkt else { return nil }
-        for entry in topicIndexCache where entry.topic == rkt { return entry.index }
+        for entry in topicIndexCache where entry.topic == rkt { return entry.index >= 0 ? entry.index : nil }
         return resolveTopicIndex(rkt)
     }
 
     private func resolveTopicIndex(_ rkt: OpaquePointer) -> Int? {
         let name = String(cString: rd_kafka_topic_name(rkt))
-        guard let index = context.topics.firstIndex(of: name) else {
-            context.logger.warning("Kafka message from a topic not subscribed; skipped.", metadata: ["kafka.topic": "\(name)"])
-            return nil
+        let index = context.topics.firstIndex(of: name) ?? -1
+        if index < 0 {
+            context.logger.warning("Kafka messages from a topic not in the subscription list are skipped.", metadata: ["kafka.topic": "\(name)"])
         }
-        // Pin the topic object so the cached address stays this topic's for the consumer's lifetime.
+        // Pin the topic object (an app reference; librdkafka returns the same object) so the cached
+        // address stays this topic's for the consumer's lifetime.
         if let pinned = rd_kafka_topic_new(handle, name, nil) {
             pinnedTopics.append(pinned)
             if pinned != rkt { topicIndexCache.append((pinned, index)) }
         }
         topicIndexCache.append((rkt, index))
-        return index
+        return index >= 0 ? index : nil
     }
 
     private func recordConsumeError(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) {

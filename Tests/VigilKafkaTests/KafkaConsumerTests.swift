@@ -206,4 +206,36 @@ struct KafkaConsumerTests {
             #expect(error.message.contains("no.such.property"))
         }
     }
+
+    @Test func startOffsetsOnAssignOverrideTheCommittedPosition() throws {
+        let kafka = try MockKafka(topic: "replay", partitions: 1)
+        defer { kafka.cluster.close() }
+        let producer = try KafkaProducer(configuration: kafka.producerConfiguration, logger: LogCapture().logger())
+        for i in 0..<10 { try producer.send(topic: kafka.topic, value: [UInt8(i)]) }
+        try producer.flush(timeout: .seconds(10))
+        producer.close()
+
+        let consumer = try KafkaConsumer(configuration: kafka.consumerConfiguration(group: "replay"), logger: LogCapture().logger())
+        let partition = TopicPartition(topic: kafka.topic, partition: 0)
+        var asked: [[TopicPartition]] = []
+        consumer.startOffsetsOnAssign = { assigned in
+            asked.append(assigned)
+            return [partition: 7]
+        }
+        try consumer.subscribe([kafka.topic])
+        try consumer.commitSync()  // nothing stored yet: not an error
+        var offsets: [Int64] = []
+        var payloads: [UInt8] = []
+        try pollUntil(consumer, timeout: .seconds(20), {
+            offsets.append($0.offset)
+            payloads.append(contentsOf: $0.payload)
+        }, until: { offsets.count >= 3 })
+        #expect(asked == [[partition]])
+        #expect(offsets == [7, 8, 9])
+        #expect(payloads == [7, 8, 9])
+        try consumer.storeDeliveredOffsets()
+        consumer.close()
+        // close() revoked the assignment through the rebalance callback and committed offset 10.
+        #expect(consumer.takeRebalances() == [.assigned([partition]), .revoked([partition])])
+    }
 }
