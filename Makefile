@@ -8,7 +8,7 @@ BUILD_PACKAGES := librdkafka-dev libsimdjson-dev zlib1g-dev pkg-config
 TEST_PACKAGES := prometheus prometheus-alertmanager
 DEMO_ARGS ?=
 
-.PHONY: demo test build release deps test-deps clean
+.PHONY: demo test build release deps test-deps clean bench
 
 demo: deps build
 	$(SWIFT) run -c $(CONFIG) --skip-build vigil demo $(DEMO_ARGS)
@@ -23,6 +23,10 @@ build:
 release:
 	$(SWIFT) build -c release --product vigil
 	@echo "binary: $$($(SWIFT) build -c release --show-bin-path)/vigil"
+
+# VigilStats benchmarks (package-benchmark, release build): Benchmarks/, see README "Benchmarks".
+bench:
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark $(BENCH_ARGS)
 
 deps:
 	@bash scripts/install-packages.sh $(BUILD_PACKAGES)

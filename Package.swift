@@ -81,7 +81,7 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "VigilStatsTests", dependencies: ["VigilStats", "TestSupport"]),
+        .testTarget(name: "VigilStatsTests", dependencies: ["VigilStats", "TestSupport", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "VigilEventsTests", dependencies: ["VigilEvents", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilKafkaTests", dependencies: ["VigilKafka", "TestSupport"]),
         .testTarget(

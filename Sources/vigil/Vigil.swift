@@ -8,7 +8,7 @@ struct Vigil: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Streaming model monitoring: Kafka in, drift and quality metrics out.",
         version: VigilVersion.current,
-        subcommands: [Run.self, Demo.self, Replay.self, CheckConfig.self, MockBroker.self, Produce.self]
+        subcommands: [Run.self, Demo.self, Replay.self, Baseline.self, CheckConfig.self, MockBroker.self, Produce.self]
     )
 
     /// SPEC §2: usage and configuration errors exit 2 (ArgumentParser would use 64).

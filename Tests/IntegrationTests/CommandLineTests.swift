@@ -57,11 +57,11 @@ import TestSupport
         let report = dir.appendingPathComponent("report.json")
         let result = try TestSupport.run(try Self.vigil(), ["replay", "--config", config.path, "--input", "-", "--report", report.path], input: Data(input.utf8))
         #expect(result.status == 0, "\(result.stderr)")
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+        let json = try JSON.parse(contentsOf: report.path) as? [String: Any]
         let window = ((json?["models"] as? [[String: Any]])?.first?["windows"] as? [[String: Any]])?.first
         let x = (window?["features"] as? [String: [String: Any]])?["x"]
         #expect(window?["events"] as? Int == 4)
-        #expect((x?["mean"] as? NSNumber)?.doubleValue == 2.5)
-        #expect(isClose((x?["stddev"] as? NSNumber)?.doubleValue, (5.0 / 3).squareRoot(), relative: 1e-15))
+        #expect(JSON.number(x?["mean"]) == 2.5)
+        #expect(isClose(JSON.number(x?["stddev"]), (5.0 / 3).squareRoot(), relative: 1e-15))
     }
 }

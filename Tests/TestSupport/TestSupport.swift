@@ -191,3 +191,51 @@ extension TestSupport {
         return lines.filter { !$0.hasSuffix("non-summary metrics should not have \"quantile\" label") }
     }
 }
+
+/// JSON parsed with correctly rounded numbers. Foundation's `JSONSerialization` on Linux is not
+/// correctly rounded (it reads 59.699999999999996 as 59.7), which matters for expected values
+/// compared at 1e-12; `JSONDecoder` is. Objects become `[String: Any]`, arrays `[Any]`, integers
+/// `Int`, other numbers `Double`, null `NSNull`.
+public enum JSON {
+    public static func parse(_ data: Data) throws -> Any {
+        try JSONDecoder().decode(Value.self, from: data).any
+    }
+
+    public static func parse(contentsOf path: String) throws -> Any {
+        try parse(Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// A number from a parsed value (Int or Double); nil for anything else.
+    public static func number(_ any: Any?) -> Double? {
+        if let d = any as? Double { return d }
+        if let i = any as? Int { return Double(i) }
+        return nil
+    }
+
+    private enum Value: Decodable {
+        case object([String: Value]), array([Value]), string(String), int(Int), double(Double), bool(Bool), null
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .null }
+            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+            else if let i = try? c.decode(Int.self) { self = .int(i) }
+            else if let d = try? c.decode(Double.self) { self = .double(d) }
+            else if let s = try? c.decode(String.self) { self = .string(s) }
+            else if let a = try? c.decode([Value].self) { self = .array(a) }
+            else { self = .object(try c.decode([String: Value].self)) }
+        }
+
+        var any: Any {
+            switch self {
+            case .object(let o): o.mapValues(\.any)
+            case .array(let a): a.map(\.any)
+            case .string(let s): s
+            case .int(let i): i
+            case .double(let d): d
+            case .bool(let b): b
+            case .null: NSNull()
+            }
+        }
+    }
+}

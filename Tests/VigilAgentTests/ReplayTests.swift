@@ -17,8 +17,7 @@ import VigilStats
     }
 
     static func json(_ path: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        try #require(try JSON.parse(contentsOf: path) as? [String: Any])
     }
 
     /// The golden configuration with `reference` removed (issue 2's done-when).
@@ -28,7 +27,7 @@ import VigilStats
         return c
     }
 
-    static func number(_ any: Any?) -> Double? { (any as? NSNumber)?.doubleValue }
+    static func number(_ any: Any?) -> Double? { JSON.number(any) }
 
     @Test(.timeLimit(.minutes(2)))
     func goldenWindowsMatchNumpy() throws {
@@ -108,8 +107,8 @@ import VigilStats
         #expect(result.rejected[.malformed] == 2 && result.rejected[.unknownModel] == 1 && result.rejected[.late] == 1)
         #expect(result.windows.count == windows.count)
         for (window, want) in zip(result.windows, windows) {
-            #expect(window.startMillis == (want["start_ms"] as? NSNumber)?.int64Value)
-            #expect(window.endMillis == (want["end_ms"] as? NSNumber)?.int64Value)
+            #expect(window.startMillis == (want["start_ms"] as? Int).map(Int64.init))
+            #expect(window.endMillis == (want["end_ms"] as? Int).map(Int64.init))
             #expect(window.events == want["events"] as? Int)
             for (index, name) in ["price", "qty"].enumerated() {
                 let w = try #require(want[name] as? [String: Any])
@@ -131,7 +130,7 @@ import VigilStats
     @Test func reportHasEverySpecKeyWithNullsForLaterStages() throws {
         let configuration = try Configuration.load(path: try Self.fixture("config", "yaml", "replay"))
         let result = try Replay.replay(configuration: configuration, input: try Self.fixture("events", "jsonl", "replay"), logger: Self.logger)
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.report)) as? [String: Any])
+        let report = try #require(try JSON.parse(Data(result.report)) as? [String: Any])
         #expect(report["vigil_version"] as? String == VigilVersion.current)
         let rejected = try #require(report["rejected"] as? [String: Int])
         #expect(rejected == ["malformed": 2, "too_large": 0, "bad_timestamp": 0, "unknown_model": 1, "late": 1])

@@ -16,7 +16,7 @@ package final class Agent: Sendable {
     private let ingest: KafkaIngest
     private let onListening: @Sendable (Int) -> Void
 
-    package init(configuration: Configuration, logger: Logger,
+    package init(configuration: Configuration, references: [ReferenceProfile?] = [], logger: Logger,
                  onWindow: @escaping @Sendable (WindowReport) -> Void = { _ in },
                  onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.configuration = configuration
@@ -25,7 +25,7 @@ package final class Agent: Sendable {
         metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries)
         BuildInfo.publish(to: metrics)
         status = StatusBoard(models: configuration.models.map(\.name))
-        ingest = KafkaIngest(configuration: configuration, metrics: metrics, status: status, logger: logger, onWindow: onWindow)
+        ingest = KafkaIngest(configuration: configuration, references: references, metrics: metrics, status: status, logger: logger, onWindow: onWindow)
     }
 
     /// Validates what `run` needs beyond the file's own rules.
@@ -36,7 +36,6 @@ package final class Agent: Sendable {
             problems.append("models[\(index)].topic: required for `run`")
         }
         if !problems.isEmpty { throw ConfigurationError(problems) }
-        try ReferenceCheck.validate(configuration)
     }
 
     /// Runs until SIGTERM/SIGINT (or until a service fails), plus any `extra` services
@@ -89,11 +88,12 @@ struct IngestFailure: Error, CustomStringConvertible {
 /// `vigil run`.
 package enum AgentCommand {
     package static func run(configurationPath: String) async throws {
-        let configuration = try Configuration.load(path: configurationPath)
+        var configuration = try Configuration.load(path: configurationPath)
         try Agent.validateForRun(configuration)
+        let references = try References.load(&configuration)
         let logger = Logger(label: "vigil")
         logger.info("Configuration loaded.", metadata: ["config": "\(configurationPath)", "models": "\(configuration.models.count)"])
-        try await Agent(configuration: configuration, logger: logger).run()
+        try await Agent(configuration: configuration, references: references, logger: logger).run()
         logger.info("Shutdown complete.")
     }
 }

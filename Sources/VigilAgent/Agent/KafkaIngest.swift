@@ -20,7 +20,7 @@ final class KafkaIngest: Sendable {
     /// Windows evaluated, for extra sinks (the demo's summary); called on the consumer thread.
     private let onWindow: @Sendable (WindowReport) -> Void
 
-    init(configuration: Configuration, metrics: MetricsRegistry, status: StatusBoard, logger: Logger,
+    init(configuration: Configuration, references: [ReferenceProfile?], metrics: MetricsRegistry, status: StatusBoard, logger: Logger,
          onWindow: @escaping @Sendable (WindowReport) -> Void = { _ in }) {
         self.configuration = configuration
         self.metrics = metrics
@@ -30,7 +30,7 @@ final class KafkaIngest: Sendable {
         let failure = self.failure
         thread = ConsumerThread(name: "vigil-consumer") { shouldStop in
             do {
-                try KafkaIngest.consume(configuration: configuration, metrics: metrics, status: status, logger: logger,
+                try KafkaIngest.consume(configuration: configuration, references: references, metrics: metrics, status: status, logger: logger,
                                         onWindow: onWindow, shouldStop: shouldStop)
             } catch {
                 logger.error("Kafka consumer stopped.", metadata: ["error": "\(error)"])
@@ -60,9 +60,9 @@ final class KafkaIngest: Sendable {
         return properties
     }
 
-    private static func consume(configuration: Configuration, metrics: MetricsRegistry, status: StatusBoard, logger: Logger,
+    private static func consume(configuration: Configuration, references: [ReferenceProfile?], metrics: MetricsRegistry, status: StatusBoard, logger: Logger,
                                 onWindow: @escaping @Sendable (WindowReport) -> Void, shouldStop: () -> Bool) throws {
-        let pipelines = Pipelines(configuration: configuration, metrics: metrics, byTopic: true)
+        let pipelines = Pipelines(configuration: configuration, metrics: metrics, byTopic: true, references: references)
         pipelines.onWindow = { report in
             status.recordWindow(report)
             onWindow(report)

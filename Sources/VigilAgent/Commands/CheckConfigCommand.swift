@@ -1,12 +1,13 @@
 import Foundation
 import VigilEvents
+import VigilStats
 
 /// `vigil check-config`: validates the file and the profiles it names, and renders the
 /// effective configuration (defaults filled in) as YAML with secrets redacted.
 package enum CheckConfigCommand {
     package static func run(configurationPath: String) throws -> String {
-        let configuration = try Configuration.load(path: configurationPath)
-        try ReferenceCheck.validate(configuration)
+        var configuration = try Configuration.load(path: configurationPath)
+        _ = try References.load(&configuration)
         return EffectiveConfiguration.render(configuration)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import VigilEvents
+import VigilStats
 
 extension Configuration {
     /// Reads and validates a configuration file. Relative paths in it are relative to its folder.

@@ -1,5 +1,6 @@
 import Foundation
 package import VigilEvents
+package import VigilStats
 
 /// The whole configuration file (SPEC §4), validated and typed.
 package struct Configuration: Sendable {
@@ -60,12 +61,7 @@ package struct ReferenceSettings: Sendable {
     package var warmupEvents: Int?
 }
 
-package enum DriftMethod: String, Sendable, CaseIterable {
-    case auto, psi, ks, wasserstein
-    case jensenShannon = "jensen_shannon"
-    case chiSquare = "chi_square"
-    case zTest = "z_test"
-}
+package typealias DriftMethod = VigilStats.DriftMethod
 
 package struct DriftSettings: Sendable {
     package struct PerFeature: Sendable { package var method: DriftMethod?; package var threshold: Double? }

@@ -90,6 +90,7 @@ package enum DemoCommand {
               - {name: utilization, type: numeric}
               - {name: merchant_category, type: categorical}
               - {name: is_foreign, type: categorical}
+            reference: {warmup_events: 20000}
             window: {size: 20s, slide: 5s, lateness: 1s}
             max_window_samples: 50000
         """

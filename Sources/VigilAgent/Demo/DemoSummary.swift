@@ -68,11 +68,19 @@ final class DemoSummary: Sendable {
     /// missing ratios that moved.
     static func describe(_ window: WindowReport, baseline: WindowReport?) -> String {
         var parts: [String] = []
+        if let dataset = window.datasetDrift {
+            let drifted = window.features.filter { $0.drift?.drifted == true }.map(\.name)
+            parts.append(drifted.isEmpty ? "no drift (0/\(dataset.features))"
+                         : "DRIFT \(drifted.count)/\(dataset.features): \(drifted.joined(separator: ","))\(dataset.drifted ? " — dataset drifted" : "")")
+        } else {
+            parts.append("building reference")
+        }
         for feature in window.features {
             switch feature.values {
             case .numeric(let numeric):
                 guard let mean = numeric.statistics.mean else { continue }
                 var text = "\(feature.name) μ=\(short(mean))"
+                if let drift = feature.drift, let score = drift.score { text += " \(drift.method)=\(short(score))" }
                 if let base = baseline?.features.first(where: { $0.name == feature.name }),
                    case .numeric(let b) = base.values, let baseMean = b.statistics.mean, baseMean != 0 {
                     let change = (mean - baseMean) / abs(baseMean) * 100

@@ -42,9 +42,19 @@ final class ModelPipeline {
         var lastSeenMillis: Int64
     }
 
-    init(settings: ModelSettings, index: Int) {
+    /// The reference profile; nil until warm-up completes, or without a reference.
+    private(set) var reference: ReferenceProfile?
+    /// Reference PSI bins per numeric feature, then the numeric prediction (see `WindowPane`).
+    private var paneBins: [ReferenceBins?] = []
+    /// Per feature (configuration order), its reference column and drift options.
+    private var featureReferences: [(column: ColumnProfile?, options: DriftOptions)] = []
+    private var warmup: ReferenceCollector?
+    private var warmupEvents = 0
+
+    init(settings: ModelSettings, index: Int, reference: ReferenceProfile? = nil) {
         self.settings = settings
         schema = settings.schema
+        if reference == nil, settings.reference.warmupEvents != nil { warmup = ReferenceCollector(settings: settings) }
         categoryNames = Array(repeating: CategoryNames(), count: schema.categoricalFeatureNames.count)
         seed = 0x5EED_0000 &+ UInt64(index) &* 0x1_0000_0001
         switch settings.window {
@@ -52,6 +62,34 @@ final class ModelPipeline {
             mode = .time(sizeMillis: size.milliseconds, slideMillis: slide.milliseconds, latenessMillis: lateness.milliseconds)
         case .count(let n):
             mode = .count(n)
+        }
+        if let reference { useReference(reference) } else { featureReferences = settings.features.map { _ in (nil, DriftOptions()) } }
+    }
+
+    /// Starts comparing windows with `reference` (at start, or when warm-up completes).
+    func useReference(_ reference: ReferenceProfile) {
+        self.reference = reference
+        featureReferences = settings.features.map { feature in
+            let perFeature = settings.drift.perFeature[feature.name]
+            return (reference.feature(named: feature.name), DriftOptions(method: perFeature?.method ?? settings.drift.method, threshold: perFeature?.threshold))
+        }
+        func bins(_ column: ColumnProfile?) -> ReferenceBins? {
+            guard let p = column?.numeric, let lo = p.min, let hi = p.max else { return nil }
+            return ReferenceBins(edges: p.psiEdges, min: lo, max: hi)
+        }
+        paneBins = settings.features.filter { $0.kind == .numeric }.map { bins(reference.feature(named: $0.name)) }
+        if schema.prediction == .numeric { paneBins.append(bins(reference.prediction)) }
+    }
+
+    /// SPEC §4 `reference.warmup_events`: the first N accepted events form the reference.
+    private func collectWarmup(_ batch: EventBatch) {
+        guard var collector = warmup, let target = settings.reference.warmupEvents else { return }
+        warmup = nil
+        collector.add(batch)
+        if collector.events >= target {
+            useReference(collector.profile())
+        } else {
+            warmup = collector
         }
     }
 
@@ -99,6 +137,7 @@ final class ModelPipeline {
     func apply(_ batch: EventBatch, nowMillis: Int64, idleTimeoutMillis: Int64 = 30_000) -> (ApplyOutcome, [WindowReport]) {
         for (f, names) in batch.newCategories.enumerated() where !names.isEmpty { categoryNames[f].append(names) }
         if !batch.newClasses.isEmpty { classNames.append(batch.newClasses) }
+        if warmup != nil { collectWarmup(batch) }
         switch mode {
         case .time(let size, let slide, let lateness):
             return applyTime(batch, sizeMillis: size, slideMillis: slide, latenessMillis: lateness,
@@ -180,7 +219,7 @@ final class ModelPipeline {
             while end < rows.upperBound && paneOfRow[end] == pane { end += 1 }
             if pane != Self.lateRow {
                 if panes[pane] == nil {
-                    panes[pane] = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed ^ UInt64(bitPattern: pane) &* 0x9E37_79B9_7F4A_7C15)
+                    panes[pane] = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed ^ UInt64(bitPattern: pane) &* 0x9E37_79B9_7F4A_7C15, bins: paneBins)
                 }
                 panes[pane]!.add(batch, rows: start..<end)
                 applied += end - start
@@ -208,7 +247,7 @@ final class ModelPipeline {
         let n = batch.count
         var nonFiniteCursor = Array(repeating: 0, count: batch.nonFiniteRows.count)
         while row < n {
-            if countPane == nil { countPane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed) }
+            if countPane == nil { countPane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed, bins: paneBins) }
             let room = windowEvents - countPane!.events
             let end = min(n, row + room)
             countPane!.add(batch, rows: row..<end)
@@ -298,29 +337,44 @@ final class ModelPipeline {
         let windowSeed = seed ^ UInt64(bitPattern: end)
         var numericIndex = 0, categoricalIndex = 0
         var features: [FeatureReport] = []
-        for feature in schema.features {
+        for (featureIndex, feature) in schema.features.enumerated() {
             switch feature.kind {
             case .numeric:
                 let f = numericIndex
                 numericIndex += 1
                 let statistics = NumericStatistics(panes: members.map { $0.numeric[f] }, events: events, capacity: settings.maxWindowSamples, seed: windowSeed &+ UInt64(f))
-                features.append(FeatureReport(name: feature.name, values: .numeric(NumericFeatureReport(statistics: statistics))))
+                var numeric = NumericFeatureReport(statistics: statistics)
+                let (column, options) = featureReferences[featureIndex]
+                let verdict = column.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: options) }
+                features.append(FeatureReport(name: feature.name, values: .numeric(numeric), drift: verdict))
             case .categorical:
                 let f = categoricalIndex
                 categoricalIndex += 1
                 var merged = CategoricalSummary()
                 for pane in members { merged.merge(pane.categorical[f]) }
-                features.append(FeatureReport(name: feature.name, values: .categorical(categoricalReport(merged, names: categoryNames[f], events: events))))
+                var categorical = categoricalReport(merged, names: categoryNames[f], events: events)
+                let (column, options) = featureReferences[featureIndex]
+                let verdict = column.flatMap { DriftEvaluator.categorical(&categorical, current: categorical.categoryCounts, reference: $0, options: options) }
+                features.append(FeatureReport(name: feature.name, values: .categorical(categorical), drift: verdict))
             }
         }
         var window = WindowReport(model: settings.name, startMillis: start, endMillis: end, events: events, features: features)
+        if reference != nil {
+            window.datasetDrift = DatasetDrift.evaluate(features.map(\.drift), share: settings.drift.datasetDriftShare)
+        }
+        let predictionOptions = DriftOptions(method: settings.drift.perFeature["prediction"]?.method ?? settings.drift.method,
+                                             threshold: settings.drift.perFeature["prediction"]?.threshold)
         if schema.prediction == .numeric {
             let statistics = NumericStatistics(panes: members.compactMap(\.predictionValues), events: events, capacity: settings.maxWindowSamples, seed: windowSeed ^ 0xFF)
-            window.prediction = FeatureReport(name: "prediction", values: .numeric(NumericFeatureReport(statistics: statistics)))
+            var numeric = NumericFeatureReport(statistics: statistics)
+            let verdict = reference?.prediction.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: predictionOptions) }
+            window.prediction = FeatureReport(name: "prediction", values: .numeric(numeric), drift: verdict)
         } else {
             var merged = CategoricalSummary()
             for pane in members { if let classes = pane.predictionClasses { merged.merge(classes) } }
-            window.prediction = FeatureReport(name: "prediction", values: .categorical(categoricalReport(merged, names: classNames, events: events)))
+            var categorical = categoricalReport(merged, names: classNames, events: events)
+            let verdict = reference?.prediction.flatMap { DriftEvaluator.categorical(&categorical, current: categorical.categoryCounts, reference: $0, options: predictionOptions) }
+            window.prediction = FeatureReport(name: "prediction", values: .categorical(categorical), drift: verdict)
         }
         return window
     }

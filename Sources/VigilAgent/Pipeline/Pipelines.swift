@@ -31,11 +31,13 @@ final class Pipelines {
 
     /// - Parameter inputs: names of the inputs; each serves the models whose `topic` equals the
     ///   name, or (a single `nil` name) every model, as in replay.
-    init(configuration: Configuration, metrics: MetricsRegistry, byTopic: Bool) {
+    init(configuration: Configuration, metrics: MetricsRegistry, byTopic: Bool, references: [ReferenceProfile?] = []) {
         self.configuration = configuration
         self.metrics = metrics
         idleTimeoutMillis = configuration.kafka.idleTimeout.milliseconds
-        pipelines = configuration.models.enumerated().map { ModelPipeline(settings: $1, index: $0) }
+        pipelines = configuration.models.enumerated().map {
+            ModelPipeline(settings: $1, index: $0, reference: $0 < references.count ? references[$0] : nil)
+        }
         acceptedByModel = Array(repeating: 0, count: configuration.models.count)
         var inputs: [Input] = []
         if byTopic {

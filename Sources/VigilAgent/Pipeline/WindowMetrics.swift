@@ -17,6 +17,12 @@ enum WindowMetrics {
             switch feature.values {
             case .numeric(let numeric):
                 let s = numeric.statistics
+                setOrRemove(&metrics, MetricCatalog.featureOutOfRangeRatio, labels, numeric.outOfRangeRatio)
+                setOrRemove(&metrics, MetricCatalog.featurePSI, labels, numeric.psi)
+                setOrRemove(&metrics, MetricCatalog.featureKSStatistic, labels, numeric.ksStatistic)
+                setOrRemove(&metrics, MetricCatalog.featureKSPValue, labels, numeric.ksPValue)
+                setOrRemove(&metrics, MetricCatalog.featureWassersteinNormed, labels, numeric.wassersteinNormed)
+                setOrRemove(&metrics, MetricCatalog.featureJensenShannon, labels, numeric.jensenShannon)
                 setOrRemove(&metrics, MetricCatalog.featureMissingRatio, labels, s.missingRatio)
                 setOrRemove(&metrics, MetricCatalog.featureMean, labels, s.mean)
                 setOrRemove(&metrics, MetricCatalog.featureStddev, labels, s.standardDeviation)
@@ -25,22 +31,49 @@ enum WindowMetrics {
                 }
             case .categorical(let categorical):
                 setOrRemove(&metrics, MetricCatalog.featureMissingRatio, labels, categorical.missingRatio)
+                setOrRemove(&metrics, MetricCatalog.featureNewCategoryRatio, labels, categorical.newCategoryRatio)
+                setOrRemove(&metrics, MetricCatalog.featurePSI, labels, categorical.psi)
+                setOrRemove(&metrics, MetricCatalog.featureChi2PValue, labels, categorical.chi2PValue)
+                setOrRemove(&metrics, MetricCatalog.featureJensenShannon, labels, categorical.jensenShannon)
+            }
+            // The method can change between windows (auto): one drift_score series per feature.
+            metrics.remove(MetricCatalog.featureDriftScore, labelPrefix: labels)
+            if let drift = feature.drift {
+                setOrRemove(&metrics, MetricCatalog.featureDriftScore, labels + [drift.method], drift.score)
+                metrics.set(MetricCatalog.featureDrifted, labels: labels, drift.drifted ? 1 : 0)
+            } else {
+                metrics.remove(MetricCatalog.featureDrifted, labelPrefix: labels)
             }
         }
+        if let dataset = report.datasetDrift {
+            setOrRemove(&metrics, MetricCatalog.datasetDriftShare, [model], dataset.share)
+            metrics.set(MetricCatalog.datasetDrifted, labels: [model], dataset.drifted ? 1 : 0)
+        }
         if let prediction = report.prediction {
+            predictionDrift(prediction, model: model, &metrics)
             switch prediction.values {
             case .numeric(let numeric):
                 let s = numeric.statistics
+                setOrRemove(&metrics, MetricCatalog.predictionPSI, [model], numeric.psi)
+                setOrRemove(&metrics, MetricCatalog.predictionKSStatistic, [model], numeric.ksStatistic)
                 setOrRemove(&metrics, MetricCatalog.predictionMean, [model], s.mean)
                 for (q, value) in zip(NumericStatistics.reportedQuantiles, s.quantiles) {
                     setOrRemove(&metrics, MetricCatalog.predictionQuantile, [model, quantileLabel(q)], value)
                 }
             case .categorical(let categorical):
+                setOrRemove(&metrics, MetricCatalog.predictionPSI, [model], categorical.psi)
                 let total = Double(categorical.count)
                 for (name, count) in categorical.categoryCounts where total > 0 {
                     metrics.set(MetricCatalog.predictionClassRatio, labels: [model, name], Double(count) / total)
                 }
             }
+        }
+    }
+
+    private static func predictionDrift(_ prediction: FeatureReport, model: String, _ metrics: inout MetricsStore) {
+        if let drift = prediction.drift {
+            setOrRemove(&metrics, MetricCatalog.predictionDriftScore, [model], drift.score)
+            metrics.set(MetricCatalog.predictionDrifted, labels: [model], drift.drifted ? 1 : 0)
         }
     }
 

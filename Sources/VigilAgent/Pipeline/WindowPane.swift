@@ -12,12 +12,16 @@ struct WindowPane {
     var predictionValues: NumericSummary?
     var predictionClasses: CategoricalSummary?
 
-    init(schema: ModelSchema, capacity: Int, seed: UInt64) {
+    /// - Parameter bins: per numeric feature (and last, the numeric prediction), the reference's
+    ///   PSI bins, counted exactly as events arrive; nil entries (or an empty list) without a reference.
+    init(schema: ModelSchema, capacity: Int, seed: UInt64, bins: [ReferenceBins?] = []) {
         let numericCount = schema.numericFeatureNames.count
-        numeric = (0..<numericCount).map { NumericSummary(capacity: capacity, seed: seed &+ UInt64($0) &* 0x9E37_79B9) }
+        numeric = (0..<numericCount).map {
+            NumericSummary(capacity: capacity, seed: seed &+ UInt64($0) &* 0x9E37_79B9, bins: $0 < bins.count ? bins[$0] : nil)
+        }
         categorical = Array(repeating: CategoricalSummary(), count: schema.categoricalFeatureNames.count)
         if schema.prediction == .numeric {
-            predictionValues = NumericSummary(capacity: capacity, seed: seed ^ 0xA5A5_A5A5)
+            predictionValues = NumericSummary(capacity: capacity, seed: seed ^ 0xA5A5_A5A5, bins: bins.count > numericCount ? bins[numericCount] : nil)
         } else {
             predictionClasses = CategoricalSummary()
         }

@@ -36,7 +36,6 @@ package enum Replay {
     /// and the metrics exposition.
     package static func run(_ options: Options, logger: Logger) throws -> Result {
         let configuration = try Configuration.load(path: options.configurationPath)
-        try ReferenceCheck.validate(configuration)
         let result = try replay(configuration: configuration, input: options.inputPath, logger: logger)
         if let path = options.reportPath {
             try write(result.report, to: path)
@@ -54,9 +53,11 @@ package enum Replay {
 
     /// Replays `input` through the pipelines of `configuration`.
     package static func replay(configuration: Configuration, input: String, logger: Logger) throws -> Result {
+        var configuration = configuration
+        let references = try References.load(&configuration)
         let metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries)
         BuildInfo.publish(to: metrics)
-        let pipelines = Pipelines(configuration: configuration, metrics: metrics, byTopic: false)
+        let pipelines = Pipelines(configuration: configuration, metrics: metrics, byTopic: false, references: references)
         var windows: [WindowReport] = []
         pipelines.onWindow = { windows.append($0) }
         let reader = try LineReader(path: input)
@@ -95,15 +96,45 @@ package enum Replay {
     }
 }
 
-/// Reference profiles come with issue 3; until then a configured profile must at least exist.
-enum ReferenceCheck {
-    static func validate(_ configuration: Configuration) throws(ConfigurationError) {
+/// Loads and checks every model's reference profile (SPEC §6).
+enum References {
+    /// Reads each model's `reference.path`; a model without `features` takes them from its profile.
+    /// - Throws: `ConfigurationError` naming `models[i].reference.path` for a missing, unreadable,
+    ///   unknown-format or mismatched profile.
+    static func load(_ configuration: inout Configuration) throws(ConfigurationError) -> [ReferenceProfile?] {
         var problems: [String] = []
-        for (index, model) in configuration.models.enumerated() {
-            if let path = model.reference.path, !FileManager.default.isReadableFile(atPath: path) {
-                problems.append("models[\(index)].reference.path: cannot read reference profile \"\(path)\" (build it with `vigil baseline`)")
+        var profiles: [ReferenceProfile?] = []
+        for index in configuration.models.indices {
+            let model = configuration.models[index]
+            let key = "models[\(index)].reference.path"
+            guard let path = model.reference.path else { profiles.append(nil); continue }
+            let profile: ReferenceProfile
+            do { profile = try ProfileFile.read(path) } catch {
+                problems.append("\(key): \(error)")
+                profiles.append(nil)
+                continue
             }
+            if model.features.isEmpty {
+                configuration.models[index].features = profile.features.map {
+                    FeatureSettings(name: $0.name, kind: $0.numeric != nil ? .numeric : .categorical)
+                }
+            }
+            for feature in configuration.models[index].features {
+                guard let column = profile.feature(named: feature.name) else {
+                    problems.append("\(key): the profile has no feature \"\(feature.name)\" (rebuild it with `vigil baseline`)")
+                    continue
+                }
+                let profileKind: FeatureSettings.Kind = column.numeric != nil ? .numeric : .categorical
+                if profileKind != feature.kind {
+                    problems.append("\(key): feature \"\(feature.name)\" is \(profileKind.rawValue) in the profile but \(feature.kind.rawValue) in the configuration")
+                }
+            }
+            if profile.psiBins != model.drift.psiBins {
+                problems.append("models[\(index)].drift.psi_bins: \(model.drift.psiBins) differs from the profile's \(profile.psiBins) (rebuild it with `vigil baseline`)")
+            }
+            profiles.append(profile)
         }
         if !problems.isEmpty { throw ConfigurationError(problems) }
+        return profiles
     }
 }

@@ -14,14 +14,23 @@ package struct NumericSummary: Sendable {
     package private(set) var sample: ContiguousArray<Double> = []
     package let capacity: Int
     private var random: SplitMix64
+    /// The reference's PSI bins and range, when the model has a reference.
+    package let bins: ReferenceBins?
+    /// Values per PSI bin (exact, not sampled); empty without a reference.
+    package private(set) var binCounts: ContiguousArray<Int> = []
+    /// Values outside the reference's [min, max] (exact).
+    package private(set) var outOfRange = 0
 
     /// - Parameters:
     ///   - capacity: the most values kept (SPEC §4 `max_window_samples`).
     ///   - seed: seeds the reservoir, so replays are reproducible.
-    package init(capacity: Int, seed: UInt64) {
+    ///   - bins: the reference's PSI edges and range, counted exactly as values arrive.
+    package init(capacity: Int, seed: UInt64, bins: ReferenceBins? = nil) {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity
         random = SplitMix64(seed: seed)
+        self.bins = bins
+        if let bins { binCounts = ContiguousArray(repeating: 0, count: bins.edges.count + 1) }
     }
 
     /// Adds rows `rows` of `column` (NaN = missing). Allocation-free once the sample
@@ -32,6 +41,16 @@ package struct NumericSummary: Sendable {
         let before = moments.count
         moments.add(slice)
         missing += slice.count - (moments.count - before)
+        if let bins {
+            bins.edges.withUnsafeBufferPointer { edges in
+                binCounts.withUnsafeMutableBufferPointer { counts in
+                    for value in slice where !value.isNaN {
+                        counts[Binning.bin(value, edges: edges)] &+= 1
+                        if value < bins.min || value > bins.max { outOfRange &+= 1 }
+                    }
+                }
+            }
+        }
         var seen = before
         for value in slice where !value.isNaN {
             if seen < capacity {
@@ -51,6 +70,19 @@ package struct NumericSummary: Sendable {
 
     /// Events seen (missing or not).
     package var events: Int { moments.count + missing }
+}
+
+/// The reference's PSI bin edges and value range, shared by every pane of a feature.
+package struct ReferenceBins: Sendable, Equatable {
+    package var edges: [Double]
+    package var min: Double
+    package var max: Double
+
+    package init(edges: [Double], min: Double, max: Double) {
+        self.edges = edges
+        self.min = min
+        self.max = max
+    }
 }
 
 /// A mergeable summary of one categorical column: event counts per dictionary code.

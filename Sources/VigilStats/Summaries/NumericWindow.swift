@@ -14,6 +14,12 @@ package struct NumericStatistics: Sendable, Equatable {
     package var quantiles: [Double?]
     /// The window's non-missing values (or a uniform sample of them), sorted ascending.
     package var sorted: [Double]
+    /// Values per reference PSI bin, exact (empty without a reference).
+    package var binCounts: [Int]
+    /// Values outside the reference's range, exact.
+    package var outOfRange: Int
+    /// Whether `sorted` holds every value of the window (false once the reservoir sampled).
+    package var isComplete: Bool
 
     /// SPEC §7: the quantiles every window reports.
     package static let reportedQuantiles: [Double] = [0.5, 0.9, 0.99]
@@ -30,11 +36,19 @@ package struct NumericStatistics: Sendable, Equatable {
         var moments = Moments()
         var nonFinite = 0
         var kept = 0
+        var binCounts: [Int] = []
+        var outOfRange = 0
         for pane in panes {
             moments.merge(pane.moments)
             nonFinite += pane.nonFinite
             kept += pane.sample.count
+            outOfRange += pane.outOfRange
+            if binCounts.isEmpty { binCounts = Array(repeating: 0, count: pane.binCounts.count) }
+            for i in pane.binCounts.indices { binCounts[i] += pane.binCounts[i] }
         }
+        self.binCounts = binCounts
+        self.outOfRange = outOfRange
+        self.isComplete = kept == moments.count && kept <= capacity
         var values: [Double] = []
         values.reserveCapacity(Swift.min(kept, capacity))
         if kept <= capacity {

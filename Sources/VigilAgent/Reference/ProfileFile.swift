@@ -1,0 +1,170 @@
+import Foundation
+import VigilExposition
+package import VigilStats
+
+/// Reads and writes reference profiles (SPEC §6): JSON, gzip-compressed when the name ends in `.gz`.
+package enum ProfileFile {
+    package struct Error: Swift.Error, CustomStringConvertible {
+        package var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    package static func write(_ profile: ReferenceProfile, to path: String) throws {
+        var bytes = encode(profile)
+        if path.hasSuffix(".gz") { bytes = Gzip.compress(bytes) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            throw Error("cannot write reference profile \"\(path)\"")
+        }
+    }
+
+    package static func read(_ path: String) throws -> ReferenceProfile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Error("cannot read reference profile \"\(path)\" (build it with `vigil baseline`)")
+        }
+        var bytes = [UInt8](data)
+        if path.hasSuffix(".gz") {
+            do { bytes = try Gzip.decompress(bytes) } catch { throw Error("reference profile \"\(path)\": \(error)") }
+        }
+        do {
+            return try decode(bytes)
+        } catch let error as Error {
+            throw Error("reference profile \"\(path)\": \(error.description)")
+        }
+    }
+
+    static func encode(_ profile: ReferenceProfile) -> [UInt8] {
+        var w = JSONWriter(pretty: false)
+        w.beginObject()
+        w.field("format", profile.format)
+        w.field("vigil_version", VigilVersion.current)
+        w.field("model", profile.model)
+        w.field("events", profile.events)
+        w.field("psi_bins", profile.psiBins)
+        w.key("features")
+        w.beginArray()
+        for feature in profile.features { write(feature, to: &w) }
+        w.endArray()
+        w.key("prediction")
+        if let prediction = profile.prediction { write(prediction, to: &w) } else { w.null() }
+        w.endObject()
+        var bytes = w.bytes
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+
+    private static func write(_ column: ColumnProfile, to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("name", column.name)
+        w.field("count", column.count)
+        w.field("missing", column.missing)
+        switch column.kind {
+        case .numeric(let p):
+            w.field("type", "numeric")
+            w.field("mean", p.mean)
+            w.field("stddev", p.standardDeviation)
+            w.field("stddev_ddof0", p.populationStandardDeviation)
+            w.field("min", p.min)
+            w.field("max", p.max)
+            w.field("median", p.median)
+            w.field("mad", p.mad)
+            w.field("distinct_values", p.distinctValues)
+            w.key("psi_edges"); numbers(p.psiEdges, &w)
+            w.key("psi_bin_counts"); w.beginArray(); p.psiCounts.forEach { w.int($0) }; w.endArray()
+            let total = Double(p.psiCounts.reduce(0, +))
+            w.key("psi_bin_proportions"); numbers(p.psiCounts.map { total > 0 ? Double($0) / total : 0 }, &w)
+            w.key("value_counts")
+            if let counts = p.valueCounts {
+                w.beginArray()
+                for (value, count) in counts { w.beginArray(); w.number(value); w.int(count); w.endArray() }
+                w.endArray()
+            } else {
+                w.null()
+            }
+            w.key("sample"); numbers(p.sample, &w)
+        case .categorical(let p):
+            w.field("type", "categorical")
+            w.key("counts")
+            w.beginObject()
+            for (category, count) in p.counts { w.field(category, count) }
+            w.endObject()
+            w.key("frequencies")
+            w.beginObject()
+            for (category, count) in p.counts { w.field(category, Double(count) / Double(max(column.count, 1))) }
+            w.endObject()
+        }
+        w.endObject()
+    }
+
+    private static func numbers(_ values: [Double], _ w: inout JSONWriter) {
+        w.beginArray()
+        for v in values { w.number(v) }
+        w.endArray()
+    }
+
+    /// The file's JSON shape. Decoded with `JSONDecoder`, whose number parsing is correctly
+    /// rounded (Foundation's `JSONSerialization` is not on Linux: it reads 59.699999999999996 as
+    /// 59.7, which moves PSI bin edges).
+    private struct FileFormat: Decodable {
+        var format: Int?
+        var model: String?
+        var events: Int?
+        var psi_bins: Int?
+        var features: [Column]?
+        var prediction: Column?
+    }
+
+    private struct Column: Decodable {
+        var name: String?
+        var type: String?
+        var count: Int?
+        var missing: Int?
+        var mean, stddev, stddev_ddof0, min, max, median, mad: Double?
+        var distinct_values: Int?
+        var psi_edges: [Double]?
+        var psi_bin_counts: [Int]?
+        var value_counts: [[Double]]?
+        var sample: [Double]?
+        var counts: [String: Int]?
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> ReferenceProfile {
+        let file: FileFormat
+        do { file = try JSONDecoder().decode(FileFormat.self, from: Data(bytes)) } catch {
+            throw Error("not a Vigil reference profile (\(error))")
+        }
+        guard let format = file.format else { throw Error("no \"format\" version: not a Vigil reference profile") }
+        guard format == ReferenceProfile.currentFormat else {
+            throw Error("format \(format) is not supported (this vigil \(VigilVersion.current) reads format \(ReferenceProfile.currentFormat)); rebuild it with `vigil baseline`")
+        }
+        guard let model = file.model, let events = file.events, let bins = file.psi_bins, let features = file.features else {
+            throw Error("\"model\", \"events\", \"psi_bins\" and \"features\" are required")
+        }
+        return ReferenceProfile(model: model, events: events, psiBins: bins, features: try features.map(column), prediction: try file.prediction.map(column))
+    }
+
+    private static func column(_ o: Column) throws -> ColumnProfile {
+        guard let name = o.name, let count = o.count, let missing = o.missing else { throw Error("a column lacks name, count or missing") }
+        switch o.type {
+        case "numeric":
+            let valueCounts: [(value: Double, count: Int)]? = try o.value_counts?.map { pair in
+                guard pair.count == 2, let c = Int(exactly: pair[1]) else { throw Error("feature \(name): bad value_counts") }
+                return (pair[0], c)
+            }
+            guard let edges = o.psi_edges, let sample = o.sample, let distinct = o.distinct_values else {
+                throw Error("feature \(name): psi_edges, sample and distinct_values are required")
+            }
+            let profile = NumericProfile(
+                mean: o.mean, standardDeviation: o.stddev, populationStandardDeviation: o.stddev_ddof0,
+                min: o.min, max: o.max, median: o.median, mad: o.mad, distinctValues: distinct, psiEdges: edges,
+                psiCounts: o.psi_bin_counts ?? [], valueCounts: valueCounts, sample: sample)
+            guard profile.psiCounts.count == edges.count + 1 || count == 0 else { throw Error("feature \(name): psi_bin_counts do not match psi_edges") }
+            guard zip(sample, sample.dropFirst()).allSatisfy({ $0 <= $1 }) else { throw Error("feature \(name): sample is not sorted") }
+            return ColumnProfile(name: name, kind: .numeric(profile), count: count, missing: missing)
+        case "categorical":
+            guard let counts = o.counts else { throw Error("feature \(name): \"counts\" is missing") }
+            return ColumnProfile(name: name, kind: .categorical(CategoricalProfile(counts: counts.map { ($0.key, $0.value) })), count: count, missing: missing)
+        default:
+            throw Error("feature \(name): \"type\" must be numeric or categorical")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// Builds a `ReferenceProfile` from reference columns (SPEC §6).
+package enum ProfileBuilder {
+    /// Numeric references with at most this many distinct values keep exact value counts.
+    package static let valueCountLimit = 32
+
+    /// Profiles one numeric column (NaN = missing).
+    /// - Parameters:
+    ///   - sampleSize: values kept for KS/Wasserstein (SPEC §4 `reference.sample`); when there are
+    ///     more, a uniform sample drawn with `seed` is kept.
+    /// - Complexity: O(n log n).
+    package static func numeric(name: String, values: [Double], psiBins: Int, sampleSize: Int, seed: UInt64) -> ColumnProfile {
+        var present = values.filter { !$0.isNaN }
+        present.sort()
+        var moments = Moments()
+        present.withUnsafeBufferPointer { moments.add($0) }
+        let median = Quantile.linear(sorted: present, 0.5)
+        var mad: Double?
+        if let median {
+            var deviations = present.map { abs($0 - median) }
+            deviations.sort()
+            mad = Quantile.linear(sorted: deviations, 0.5)
+        }
+        var edges: [Double] = []
+        if !present.isEmpty {
+            for i in 1..<psiBins {
+                let edge = Quantile.linear(sorted: present, Double(i) / Double(psiBins))!
+                if edges.last != edge { edges.append(edge) }
+            }
+        }
+        var psiCounts = Array(repeating: 0, count: edges.count + 1)
+        present.withUnsafeBufferPointer { sorted in
+            edges.withUnsafeBufferPointer { e in
+                for v in sorted { psiCounts[Binning.bin(v, edges: e)] += 1 }
+            }
+        }
+        var distinct = 0
+        var valueCounts: [(value: Double, count: Int)] = []
+        var previous: Double?
+        for v in present {
+            if v != previous {
+                distinct += 1
+                previous = v
+                if distinct <= valueCountLimit { valueCounts.append((v, 0)) }
+            }
+            if distinct <= valueCountLimit { valueCounts[valueCounts.count - 1].count += 1 }
+        }
+        let sample: [Double]
+        if present.count <= sampleSize {
+            sample = present
+        } else {
+            var random = SplitMix64(seed: seed)
+            var pool = present
+            for i in 0..<sampleSize {
+                let j = i + Int(random.next() % UInt64(pool.count - i))
+                pool.swapAt(i, j)
+            }
+            sample = pool[0..<sampleSize].sorted()
+        }
+        let profile = NumericProfile(
+            mean: moments.mean, standardDeviation: moments.standardDeviation,
+            populationStandardDeviation: moments.populationVariance.map { $0.squareRoot() },
+            min: moments.min, max: moments.max, median: median, mad: mad, distinctValues: distinct,
+            psiEdges: edges, psiCounts: psiCounts, valueCounts: distinct <= valueCountLimit ? valueCounts : nil, sample: sample)
+        return ColumnProfile(name: name, kind: .numeric(profile), count: present.count, missing: values.count - present.count)
+    }
+
+    /// Profiles one categorical column given as category → count (missing counted apart).
+    package static func categorical(name: String, counts: [String: Int], missing: Int) -> ColumnProfile {
+        let profile = CategoricalProfile(counts: counts.filter { $0.value > 0 }.map { ($0.key, $0.value) })
+        return ColumnProfile(name: name, kind: .categorical(profile), count: profile.counts.reduce(0) { $0 + $1.count }, missing: missing)
+    }
+}
+
+/// Assigns values to PSI bins (SPEC §7): bins (−∞, e1], (e1, e2], …, (e_last, +∞); the bin of x
+/// is the number of edges strictly below x.
+package enum Binning {
+    /// Branch-light binary search over sorted edges. x must not be NaN.
+    /// - Complexity: O(log edges).
+    @inlinable
+    package static func bin(_ x: Double, edges: UnsafeBufferPointer<Double>) -> Int {
+        var low = 0, high = edges.count          // answer in [low, high]
+        while low < high {
+            let mid = (low + high) >> 1
+            if edges[mid] < x { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
