@@ -13,6 +13,7 @@ final class DemoSummary: Sendable {
         var windows = 0
         var lastPrinted = ContinuousClock.now
         var lastConsumed = 0.0
+        var linesOnScreen = 0
     }
 
     private let state = Mutex(State())
@@ -50,18 +51,69 @@ final class DemoSummary: Sendable {
         let elapsed = (ContinuousClock.now - started).components.seconds
         var line = String(format: "[%3lds] %@ produced %d · consumed %.0f (%.0f/s) · rejected %.0f",
                           elapsed, producer.isDrifting ? "DRIFTING" : "normal  ", producer.count, consumed, rate, rejected)
-        if let last {
-            line += " · window " + RFC3339.format(millis: last.endMillis).dropFirst(11).dropLast(1) + " (\(last.events) ev)"
-            line += Self.describe(last, baseline: first)
-        } else {
-            line += " · waiting for the first window"
-        }
-        if terminal {
-            Swift.print("\u{1B}[2K\r" + line, terminator: "")
-        } else {
+        guard terminal else {
+            // Plain periodic lines for logs and pipes.
+            if let last {
+                line += " · window " + RFC3339.format(millis: last.endMillis).dropFirst(11).dropLast(1) + " (\(last.events) ev)"
+                line += Self.describe(last, baseline: first)
+            } else {
+                line += " · waiting for the first window"
+            }
             Swift.print(line)
+            fflush(nil)
+            return
         }
+        // On a terminal: a small dashboard redrawn in place.
+        var lines = [line]
+        if let last {
+            lines.append("window ending \(RFC3339.format(millis: last.endMillis)) · \(last.events) events · " + Self.verdict(last))
+            lines += Self.table(last, baseline: first)
+        } else {
+            lines.append("waiting for the first window…")
+        }
+        let up = state.withLock { s -> Int in
+            let previous = s.linesOnScreen
+            s.linesOnScreen = lines.count
+            return previous
+        }
+        var text = up > 0 ? "\u{1B}[\(up)A" : ""
+        for l in lines { text += "\u{1B}[2K" + l + "\n" }
+        if up > lines.count { for _ in lines.count..<up { text += "\u{1B}[2K\n" } }
+        Swift.print(text, terminator: "")
         fflush(nil)
+    }
+
+    static func verdict(_ window: WindowReport) -> String {
+        guard let dataset = window.datasetDrift else { return "building the reference from warm-up events" }
+        let share = dataset.share.map { String(format: "%.0f%%", $0 * 100) } ?? "–"
+        return dataset.drifted ? "\u{1B}[1;31mDATASET DRIFT\u{1B}[0m (\(share) of features)" : "no dataset drift (\(share) of features drifted)"
+    }
+
+    /// One row per feature: drift method, score and verdict, mean or top category.
+    static func table(_ window: WindowReport, baseline: WindowReport?) -> [String] {
+        var rows = ["  feature              method          score     drift   value"]
+        for feature in window.features + (window.prediction.map { [$0] } ?? []) {
+            let method = feature.drift?.method ?? "–"
+            let score = feature.drift?.score.map { String(format: "%.4f", $0) } ?? "–"
+            let drifted = feature.drift.map { $0.drifted ? "\u{1B}[1;31mDRIFT\u{1B}[0m" : "ok   " } ?? "–    "
+            var value = ""
+            switch feature.values {
+            case .numeric(let numeric):
+                if let mean = numeric.statistics.mean { value = "mean \(short(mean))" }
+                if let missing = numeric.statistics.missingRatio, missing >= 0.01 { value += String(format: ", %.0f%% missing", missing * 100) }
+            case .categorical(let categorical):
+                if let top = categorical.categoryCounts.max(by: { $0.count < $1.count }), categorical.count > 0 {
+                    value = "top \(top.name) \(Int(Double(top.count) / Double(categorical.count) * 100))%"
+                }
+            }
+            _ = baseline
+            rows.append("  " + pad(feature.name, 20) + " " + pad(method, 15) + " " + pad(score, 9) + " " + drifted + "   " + value)
+        }
+        return rows
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
     /// The latest window against the first one: means of numeric features, the top category,
