@@ -49,6 +49,8 @@ final class ModelPipeline {
     /// Per feature (configuration order), its reference column and drift options.
     private var featureReferences: [(column: ColumnProfile?, options: DriftOptions)] = []
     private var warmup: ReferenceCollector?
+    /// Dropped panes kept for reuse (their buffers keep their capacity).
+    private var recycled: [WindowPane] = []
     private var warmupEvents = 0
 
     init(settings: ModelSettings, index: Int, reference: ReferenceProfile? = nil) {
@@ -79,6 +81,7 @@ final class ModelPipeline {
         }
         paneBins = settings.features.filter { $0.kind == .numeric }.map { bins(reference.feature(named: $0.name)) }
         if schema.prediction == .numeric { paneBins.append(bins(reference.prediction)) }
+        recycled.removeAll()   // their bins are the old reference's
     }
 
     /// SPEC §4 `reference.warmup_events`: the first N accepted events form the reference.
@@ -218,9 +221,7 @@ final class ModelPipeline {
             var end = start + 1
             while end < rows.upperBound && paneOfRow[end] == pane { end += 1 }
             if pane != Self.lateRow {
-                if panes[pane] == nil {
-                    panes[pane] = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed ^ UInt64(bitPattern: pane) &* 0x9E37_79B9_7F4A_7C15, bins: paneBins)
-                }
+                if panes[pane] == nil { panes[pane] = makePane(index: pane) }
                 panes[pane]!.add(batch, rows: start..<end)
                 applied += end - start
             }
@@ -296,7 +297,11 @@ final class ModelPipeline {
         var emptyRun = 0
         let maxEmptyRun = max(Int(size / slide), 60)
         while let end = nextWindowEnd, end <= watermark {
-            let firstPane = floorDiv(end - size, slide), endPane = end / slide
+            let firstPane = floorDiv(end - size, slide), endPane = floorDiv(end, slide)
+            // The window's panes are final (the watermark passed their end): sort their samples
+            // once, so this and later windows merge instead of sorting.
+            // (Keys are collected first: mutating while iterating `panes.keys` would copy the storage.)
+            for key in panes.keys.filter({ $0 >= firstPane && $0 < endPane }) { panes[key]!.sortSamples() }
             let members = (firstPane..<endPane).count <= panes.count
                 ? (firstPane..<endPane).compactMap { panes[$0] }
                 : panes.filter { $0.key >= firstPane && $0.key < endPane }.sorted { $0.key < $1.key }.map(\.value)
@@ -328,7 +333,20 @@ final class ModelPipeline {
     }
 
     private func dropPanes(before paneIndex: Int64) {
-        for key in panes.keys where key < paneIndex { panes[key] = nil }
+        for key in panes.keys.filter({ $0 < paneIndex }) {
+            if let pane = panes.removeValue(forKey: key), recycled.count < 4 { recycled.append(pane) }
+        }
+    }
+
+    /// A new pane, reusing the buffers of a dropped one when there is one (no allocation per
+    /// pane in the steady state).
+    private func makePane(index pane: Int64) -> WindowPane {
+        let paneSeed = seed ^ UInt64(bitPattern: pane) &* 0x9E37_79B9_7F4A_7C15
+        if var reused = recycled.popLast() {
+            reused.reset(seed: paneSeed)
+            return reused
+        }
+        return WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: paneSeed, bins: paneBins)
     }
 
     /// Builds the window report from its panes (SPEC §7).

@@ -50,6 +50,23 @@ struct WindowPane {
         }
     }
 
+    /// Sorts every feature's sample once (the pane is final: its time has passed).
+    mutating func sortSamples() {
+        for f in numeric.indices { numeric[f].sortSample() }
+        predictionValues?.sortSample()
+    }
+
+    /// Empties the pane for reuse as a new one, keeping buffer capacity.
+    mutating func reset(seed: UInt64) {
+        events = 0
+        minTimestamp = .max
+        maxTimestamp = .min
+        for f in numeric.indices { numeric[f].reset(seed: seed &+ UInt64(f) &* 0x9E37_79B9) }
+        for f in categorical.indices { categorical[f] = CategoricalSummary() }
+        predictionValues?.reset(seed: seed ^ 0xA5A5_A5A5)
+        if predictionClasses != nil { predictionClasses = CategoricalSummary() }
+    }
+
     mutating func recordNonFinite(feature: Int) {
         numeric[feature].recordNonFinite(1)
     }

@@ -20,6 +20,8 @@ package struct NumericSummary: Sendable {
     package private(set) var binCounts: ContiguousArray<Int> = []
     /// Values outside the reference's [min, max] (exact).
     package private(set) var outOfRange = 0
+    /// Whether `sample` is in ascending order (see `sortSample()`).
+    package private(set) var isSampleSorted = true
 
     /// - Parameters:
     ///   - capacity: the most values kept (SPEC §4 `max_window_samples`).
@@ -42,25 +44,51 @@ package struct NumericSummary: Sendable {
         moments.add(slice)
         missing += slice.count - (moments.count - before)
         if let bins {
-            bins.edges.withUnsafeBufferPointer { edges in
-                binCounts.withUnsafeMutableBufferPointer { counts in
-                    for value in slice where !value.isNaN {
-                        counts[Binning.bin(value, edges: edges)] &+= 1
-                        if value < bins.min || value > bins.max { outOfRange &+= 1 }
-                    }
-                }
+            outOfRange &+= binCounts.withUnsafeMutableBufferPointer { counts in
+                Binning.count(slice, bins: bins, into: counts)
             }
         }
+        let added = moments.count - before
+        guard added > 0 else { return }
+        isSampleSorted = false
         var seen = before
+        if seen < capacity {
+            // Reserve once for what this call can add, instead of growing by doubling.
+            sample.reserveCapacity(Swift.min(capacity, seen + added))
+        }
         for value in slice where !value.isNaN {
             if seen < capacity {
                 sample.append(value)
             } else {
-                let j = Int(truncatingIfNeeded: random.next() % UInt64(seen + 1))
+                // Lemire's multiply-shift: a uniform index in 0...seen without a division.
+                let j = Int(truncatingIfNeeded: random.next().multipliedFullWidth(by: UInt64(seen + 1)).high)
                 if j < capacity { sample[j] = value }
             }
             seen += 1
         }
+    }
+
+    /// Sorts the sample in place, once: a pane whose time has passed is sorted when its first
+    /// window is evaluated, and every later window containing it merges sorted panes instead of
+    /// sorting their union again. Sorting does not affect the reservoir's uniformity.
+    /// - Complexity: O(s log s) the first time, O(1) after.
+    package mutating func sortSample() {
+        guard !isSampleSorted else { return }
+        sample.sort()
+        isSampleSorted = true
+    }
+
+    /// Empties the summary for reuse, keeping its buffers' capacity (a new pane of the same
+    /// feature; STYLE §4: reuse, do not reallocate).
+    package mutating func reset(seed: UInt64) {
+        moments = Moments()
+        missing = 0
+        nonFinite = 0
+        sample.removeAll(keepingCapacity: true)
+        random = SplitMix64(seed: seed)
+        for i in binCounts.indices { binCounts[i] = 0 }
+        outOfRange = 0
+        isSampleSorted = true
     }
 
     /// Records `count` events whose value was non-finite (already counted missing by `add`).

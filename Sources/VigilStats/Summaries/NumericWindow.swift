@@ -24,6 +24,36 @@ package struct NumericStatistics: Sendable, Equatable {
     /// SPEC §7: the quantiles every window reports.
     package static let reportedQuantiles: [Double] = [0.5, 0.9, 0.99]
 
+    /// Merges ascending runs into one ascending array (pairwise, O(n log k) for k runs).
+    static func mergeSorted(_ runs: [ContiguousArray<Double>]) -> [Double] {
+        var runs = runs.filter { !$0.isEmpty }.map { Array($0) }
+        guard !runs.isEmpty else { return [] }
+        while runs.count > 1 {
+            var next: [[Double]] = []
+            next.reserveCapacity((runs.count + 1) / 2)
+            var i = 0
+            while i + 1 < runs.count {
+                next.append(merge(runs[i], runs[i + 1]))
+                i += 2
+            }
+            if i < runs.count { next.append(runs[i]) }
+            runs = next
+        }
+        return runs[0]
+    }
+
+    static func merge(_ a: [Double], _ b: [Double]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if b[j] < a[i] { out.append(b[j]); j += 1 } else { out.append(a[i]); i += 1 }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
+    }
+
     /// Merges the panes of a window.
     ///
     /// Moments and counts are exact. When the panes together kept more values than
@@ -51,8 +81,13 @@ package struct NumericStatistics: Sendable, Equatable {
         self.isComplete = kept == moments.count && kept <= capacity
         var values: [Double] = []
         values.reserveCapacity(Swift.min(kept, capacity))
+        let presorted = panes.allSatisfy(\.isSampleSorted)
         if kept <= capacity {
-            for pane in panes { values.append(contentsOf: pane.sample) }
+            if presorted {
+                values = Self.mergeSorted(panes.map(\.sample))
+            } else {
+                for pane in panes { values.append(contentsOf: pane.sample) }
+            }
         } else {
             var random = SplitMix64(seed: seed)
             let total = Double(moments.count)
@@ -67,7 +102,7 @@ package struct NumericStatistics: Sendable, Equatable {
                 values.append(contentsOf: pool[0..<take])
             }
         }
-        values.sort()
+        if !(presorted && kept <= capacity) { values.sort() }
         self.count = moments.count
         self.missingRatio = events > 0 ? Double(events - moments.count) / Double(events) : nil
         self.nonFinite = nonFinite
