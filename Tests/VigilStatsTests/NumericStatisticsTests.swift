@@ -35,3 +35,35 @@ import VigilStats
         #expect(abs(median - 5000) < 800)
     }
 }
+
+@Suite struct PaneMergeTests {
+    @Test(arguments: 0..<40 as Range<UInt64>)
+    func paneOrderAndSortingDoNotMatter(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let bins = ReferenceBins(edges: [10, 20, 30, 40], min: 0, max: 45)
+        var panes: [NumericSummary] = []
+        for p in 0..<(1 + Int(random.next() % 6)) {
+            var pane = NumericSummary(capacity: 10_000, seed: UInt64(p), bins: bins)
+            let column = (0..<Int(random.next() % 400)).map { _ in random.next() % 9 == 0 ? .nan : Double(random.next() % 5000) / 100 }
+            column.withUnsafeBufferPointer { pane.add($0, rows: 0..<column.count) }
+            if random.next() % 2 == 0 { pane.sortSample() }
+            panes.append(pane)
+        }
+        let events = panes.reduce(0) { $0 + $1.events }
+        let a = NumericStatistics(panes: panes, events: events, capacity: 10_000, seed: 1)
+        var sortedPanes = panes
+        for i in sortedPanes.indices { sortedPanes[i].sortSample() }
+        let b = NumericStatistics(panes: sortedPanes.reversed(), events: events, capacity: 10_000, seed: 1)
+        #expect(a.sorted == b.sorted)
+        #expect(a.sorted == a.sorted.sorted())
+        #expect(a.binCounts == b.binCounts && a.outOfRange == b.outOfRange && a.count == b.count)
+        #expect(isClose(a.mean, b.mean, relative: 1e-12, absolute: 1e-12))
+        #expect(isClose(a.standardDeviation, b.standardDeviation, relative: 1e-10))
+        #expect(a.quantiles == b.quantiles)
+        // Bin counts agree with binning the values one by one (the SIMD path against the scalar search).
+        var scalar = [0, 0, 0, 0, 0]
+        bins.edges.withUnsafeBufferPointer { e in for v in a.sorted { scalar[Binning.bin(v, edges: e)] += 1 } }
+        #expect(a.binCounts == scalar)
+        #expect(a.outOfRange == a.sorted.filter { $0 < 0 || $0 > 45 }.count)
+    }
+}

@@ -84,7 +84,8 @@ final class ModelPipeline {
         recycled.removeAll()   // their bins are the old reference's
     }
 
-    /// SPEC §4 `reference.warmup_events`: the first N accepted events form the reference.
+    /// SPEC §4 `reference.warmup_events`: the first N events form the reference. Those events
+    /// are windowed too; windows that close before the reference exists carry no drift.
     private func collectWarmup(_ batch: EventBatch) {
         guard var collector = warmup, let target = settings.reference.warmupEvents else { return }
         warmup = nil
@@ -140,7 +141,27 @@ final class ModelPipeline {
     func apply(_ batch: EventBatch, nowMillis: Int64, idleTimeoutMillis: Int64 = 30_000) -> (ApplyOutcome, [WindowReport]) {
         for (f, names) in batch.newCategories.enumerated() where !names.isEmpty { categoryNames[f].append(names) }
         if !batch.newClasses.isEmpty { classNames.append(batch.newClasses) }
-        if warmup != nil { collectWarmup(batch) }
+        if let collector = warmup, let target = settings.reference.warmupEvents {
+            let needed = target - collector.events
+            guard batch.count > needed else {
+                defer { collectWarmup(batch) }
+                return applyEvents(batch, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
+            }
+            // The batch completes the warm-up: its first rows finish the reference (and are applied
+            // before it exists), the rest are compared with it.
+            let head = batch.rows(0..<needed), tail = batch.rows(needed..<batch.count)
+            var (outcome, reports) = applyEvents(head, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
+            collectWarmup(head)
+            let (more, moreReports) = applyEvents(tail, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
+            outcome.accepted += more.accepted
+            outcome.late += more.late
+            reports += moreReports
+            return (outcome, reports)
+        }
+        return applyEvents(batch, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
+    }
+
+    private func applyEvents(_ batch: EventBatch, nowMillis: Int64, idleTimeoutMillis: Int64) -> (ApplyOutcome, [WindowReport]) {
         switch mode {
         case .time(let size, let slide, let lateness):
             return applyTime(batch, sizeMillis: size, slideMillis: slide, latenessMillis: lateness,
