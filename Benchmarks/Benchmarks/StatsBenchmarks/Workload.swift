@@ -146,6 +146,11 @@ struct Window {
             return pane
         }
         events = Shape.windowEvents
+        // Steady state of a sliding window (as ModelPipeline does it): every pane but the newest
+        // was sorted when an earlier window was evaluated.
+        for pane in panes.dropLast() {
+            for f in pane.numeric.indices { pane.numeric[f].sortSample() }
+        }
     }
 
     /// Every statistic of every feature (what `ModelPipeline.report` computes), with the verdicts.
@@ -155,7 +160,11 @@ struct Window {
         var verdicts: [DriftVerdict?] = []
         let options = DriftOptions(method: .auto)
         for f in 0..<Shape.numericFeatures {
-            let statistics = NumericStatistics(panes: panes.map { $0.numeric[f] }, events: events, capacity: Shape.capacity, seed: seed &+ UInt64(f))
+            // The newest pane is sorted now (a copy, so that every iteration pays for it).
+            var newest = panes[panes.count - 1].numeric[f]
+            newest.sortSample()
+            let members = panes.dropLast().map { $0.numeric[f] } + [newest]
+            let statistics = NumericStatistics(panes: members, events: events, capacity: Shape.capacity, seed: seed &+ UInt64(f))
             var report = NumericFeatureReport(statistics: statistics)
             verdicts.append(DriftEvaluator.numeric(&report, reference: reference.numeric[f], options: options))
             numericReports.append(report)

@@ -52,9 +52,9 @@ package struct NumericSummary: Sendable {
         guard added > 0 else { return }
         isSampleSorted = false
         var seen = before
-        if seen < capacity {
-            // Reserve once for what this call can add, instead of growing by doubling.
-            sample.reserveCapacity(Swift.min(capacity, seen + added))
+        if seen < capacity, sample.capacity < seen + added {
+            // Grow geometrically (never past `capacity`), and once per call rather than per value.
+            sample.reserveCapacity(Swift.min(capacity, Swift.max(seen + added, 2 * sample.capacity)))
         }
         for value in slice where !value.isNaN {
             if seen < capacity {
