@@ -92,7 +92,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilEvents", "VigilStats", "VigilExposition", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["VigilAgent", "VigilKafka", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["VigilAgent", "VigilKafka", "TestSupport", .product(name: "Logging", package: "swift-log")]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -121,13 +121,14 @@ final class AgentProcess: @unchecked Sendable {   // `log` is guarded by `lock`
     private let process = Process()
     private let lock = NSLock()
     private var log = ""
+    private var out = ""
 
-    init(binary: String, arguments: [String]) throws {
+    init(binary: String, arguments: [String], captureStdout: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        let err = Pipe()
+        let err = Pipe(), outPipe = Pipe()
         process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = captureStdout ? outPipe : FileHandle.nullDevice
         try process.run()
         let handle = err.fileHandleForReading
         Thread { [self] in
@@ -137,9 +138,20 @@ final class AgentProcess: @unchecked Sendable {   // `log` is guarded by `lock`
                 lock.lock(); log += String(decoding: data, as: UTF8.self); lock.unlock()
             }
         }.start()
+        if captureStdout {
+            let outHandle = outPipe.fileHandleForReading
+            Thread { [self] in
+                while true {
+                    let data = outHandle.availableData
+                    if data.isEmpty { break }
+                    lock.lock(); out += String(decoding: data, as: UTF8.self); lock.unlock()
+                }
+            }.start()
+        }
     }
 
     var stderrText: String { lock.lock(); defer { lock.unlock() }; return log }
+    var stdoutText: String { lock.lock(); defer { lock.unlock() }; return out }
     var stderrTail: String { String(stderrText.suffix(3000)) }
 
     /// The port from the agent's "HTTP server listening." log record.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
+import VigilKafka
+import Logging
 
 /// The `vigil` binary's contract (SPEC §2): exit codes, messages, files in config/.
 @Suite struct CommandLineTests {
@@ -63,5 +65,37 @@ import TestSupport
         #expect(window?["events"] as? Int == 4)
         #expect(JSON.number(x?["mean"]) == 2.5)
         #expect(isClose(JSON.number(x?["stddev"]), (5.0 / 3).squareRoot(), relative: 1e-15))
+    }
+}
+
+@Suite struct MockBrokerAndProduceTests {
+    /// `vigil mock-broker` prints BOOTSTRAP= then READY and serves Kafka; `vigil produce` sends
+    /// a JSON Lines file to it, one message per line (checked with a consumer).
+    @Test(.timeLimit(.minutes(2)))
+    func produceSendsEveryLineToTheMockBroker() async throws {
+        let vigil = try CommandLineTests.vigil()
+        let dir = try TestSupport.temporaryDirectory()
+        let broker = try AgentProcess(binary: vigil, arguments: ["mock-broker", "--topic", "lines:2", "--bootstrap-file", dir.appendingPathComponent("bootstrap").path], captureStdout: true)
+        defer { broker.kill() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !broker.stdoutText.contains("READY") && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        let bootstrap = try #require(broker.stdoutText.split(separator: "\n").first { $0.hasPrefix("BOOTSTRAP=") }?.dropFirst(10))
+        #expect(try String(contentsOf: dir.appendingPathComponent("bootstrap"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == String(bootstrap))
+
+        let input = dir.appendingPathComponent("in.jsonl")
+        try (0..<500).map { #"{"n":\#($0)}"# }.joined(separator: "\n").write(to: input, atomically: true, encoding: .utf8)
+        let produce = try TestSupport.run(vigil, ["produce", "--brokers", String(bootstrap), "--topic", "lines", "--input", input.path])
+        #expect(produce.status == 0, "\(produce.stderr)")
+
+        let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": String(bootstrap), "group.id": "check", "auto.offset.reset": "earliest"], logger: .init(label: "test"))
+        defer { consumer.close() }
+        try consumer.subscribe(["lines"])
+        var seen = Set<String>()
+        while seen.count < 500 && ContinuousClock.now < deadline + .seconds(30) {
+            _ = try consumer.poll(maxMessages: 1000, timeoutMillis: 100) { seen.insert(String(decoding: $0.payload, as: UTF8.self)) }
+        }
+        #expect(seen.count == 500)
+        #expect(seen.contains(#"{"n":499}"#))
+        #expect(try await broker.terminate(timeout: .seconds(10)) == 0)
     }
 }

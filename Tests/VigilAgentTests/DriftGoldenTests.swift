@@ -102,3 +102,25 @@ import VigilStats
 extension DriftGoldenTests.Variant: CustomTestStringConvertible {
     var testDescription: String { rawValue }
 }
+
+@Suite struct DriftOverrideTests {
+    /// `drift.per_feature` replaces the method and threshold of one feature (SPEC §4). Expected
+    /// numbers: shared/golden expected.json, full reference, W3 income psi = 0.3037224833792881.
+    @Test func perFeatureMethodAndThresholdOverrideAuto() throws {
+        let configPath = try ReplayTests.fixture("config", "yaml", "golden")
+        let out = try TestSupport.temporaryDirectory().appendingPathComponent("reference.json").path
+        _ = try Baseline.run(.init(configurationPath: configPath, model: "credit", inputPath: try ReplayTests.fixture("reference", "jsonl", "golden"), outputPath: out), logger: ReplayTests.logger)
+        var configuration = try Configuration.load(path: configPath)
+        configuration.models[0].reference.path = out
+        configuration.models[0].drift.perFeature["income"] = .init(method: .psi, threshold: 0.2)
+        configuration.models[0].drift.perFeature["channel"] = .init(method: nil, threshold: 0.001)
+        let result = try Replay.replay(configuration: configuration, input: try ReplayTests.fixture("events.jsonl", "gz", "golden"), logger: ReplayTests.logger)
+        let w3 = result.windows[2]
+        let income = try #require(w3.features.first { $0.name == "income" }?.drift)
+        #expect(income.method == "psi" && income.threshold == 0.2 && income.drifted)
+        #expect(isClose(income.score, 0.3037224833792881, relative: 1e-9))
+        // channel keeps auto's method (Jensen-Shannon, W1 score 0.005159…) with the lower threshold.
+        let channel = try #require(result.windows[0].features.first { $0.name == "channel" }?.drift)
+        #expect(channel.method == "jensen_shannon" && channel.threshold == 0.001 && channel.drifted)
+    }
+}
