@@ -52,7 +52,7 @@ import VigilStats
         let profile = try Self.goldenProfile()
         let dir = try TestSupport.temporaryDirectory()
         try ProfileFile.write(profile, to: dir.appendingPathComponent("ref.json.gz").path)
-        try "models:\n  - name: credit\n    reference: {path: ref.json.gz}\n".write(to: dir.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
+        try "models:\n  - name: credit\n    reference: {path: ref.json.gz}\n    anomaly: {threshold_quantile: 0.99}\n".write(to: dir.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
         var configuration = try Configuration.load(path: dir.appendingPathComponent("c.yaml").path)
         _ = try References.load(&configuration)
         #expect(configuration.models[0].features.map(\.name) == profile.features.map(\.name))

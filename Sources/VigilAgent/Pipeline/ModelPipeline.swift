@@ -51,12 +51,30 @@ final class ModelPipeline {
     private var warmup: ReferenceCollector?
     /// Dropped panes kept for reuse (their buffers keep their capacity).
     private var recycled: [WindowPane] = []
+    /// The anomaly scorer, its columns mapped to this model's numeric features.
+    private(set) var anomalyModel: MahalanobisModel?
+    /// Scores of the batch being applied (row i → scores[i]) and the scorer's scratch buffer.
+    private var scores: [Double] = []
+    private var scoreScratch: [Double] = []
+    /// Page-Hinkley on the prediction (SPEC §7), fed in event order over the whole stream.
+    private var changeDetector: PageHinkley?
+    /// Rows of the batch being applied that signalled a change.
+    private var changeRows: [Int] = []
+    /// Scores of accepted events since the last `takeScores()`, for the score histogram.
+    private(set) var pendingScores: [Double] = []
+    /// Change detections since the last `takeChanges()`.
+    private var pendingChanges = 0
+    var hasChangeDetection: Bool { changeDetector != nil }
     private var warmupEvents = 0
 
     init(settings: ModelSettings, index: Int, reference: ReferenceProfile? = nil) {
         self.settings = settings
         schema = settings.schema
         if reference == nil, settings.reference.warmupEvents != nil { warmup = ReferenceCollector(settings: settings) }
+        if let ph = settings.predictionChangeDetection, settings.task != .multiclass {
+            changeDetector = PageHinkley(delta: ph.delta, threshold: ph.threshold, alpha: ph.alpha, minInstances: ph.minInstances,
+                                         mode: PageHinkley.Mode(rawValue: ph.mode.rawValue) ?? .both)
+        }
         categoryNames = Array(repeating: CategoryNames(), count: schema.categoricalFeatureNames.count)
         seed = 0x5EED_0000 &+ UInt64(index) &* 0x1_0000_0001
         switch settings.window {
@@ -82,6 +100,16 @@ final class ModelPipeline {
         paneBins = settings.features.filter { $0.kind == .numeric }.map { bins(reference.feature(named: $0.name)) }
         if schema.prediction == .numeric { paneBins.append(bins(reference.prediction)) }
         recycled.removeAll()   // their bins are the old reference's
+        anomalyModel = nil
+        if settings.anomaly.method == .mahalanobis, var model = reference.anomaly {
+            // Map the profile's feature order to this model's numeric columns.
+            let numericNames = schema.numericFeatureNames
+            let columns = model.features.compactMap { numericNames.firstIndex(of: $0) }
+            if columns.count == model.features.count {
+                model.columns = columns
+                anomalyModel = model
+            }
+        }
     }
 
     /// SPEC §4 `reference.warmup_events`: the first N events form the reference. Those events
@@ -162,6 +190,13 @@ final class ModelPipeline {
     }
 
     private func applyEvents(_ batch: EventBatch, nowMillis: Int64, idleTimeoutMillis: Int64) -> (ApplyOutcome, [WindowReport]) {
+        changeRows.removeAll(keepingCapacity: true)
+        if let model = anomalyModel, batch.count > 0 {
+            if scores.count < batch.count { scores = Array(repeating: 0, count: Swift.max(batch.count, 2 * scores.count)) }
+            scores.withUnsafeMutableBufferPointer { out in
+                model.score(numeric: batch.numeric, rows: 0..<batch.count, scratch: &scoreScratch, into: out)
+            }
+        }
         switch mode {
         case .time(let size, let slide, let lateness):
             return applyTime(batch, sizeMillis: size, slideMillis: slide, latenessMillis: lateness,
@@ -209,6 +244,7 @@ final class ModelPipeline {
                 paneOfRow.append(Self.lateRow)
                 outcome.late += 1
             } else {
+                detectChange(batch, row: i)
                 let pane = floorDiv(ts, slideMillis)
                 paneOfRow.append(pane)
                 // The first window that can close: the smallest end after this pane's start not yet evaluated.
@@ -244,6 +280,7 @@ final class ModelPipeline {
             if pane != Self.lateRow {
                 if panes[pane] == nil { panes[pane] = makePane(index: pane) }
                 panes[pane]!.add(batch, rows: start..<end)
+                addScores(batch, rows: start..<end, to: &panes[pane]!)
                 applied += end - start
             }
             start = end
@@ -254,6 +291,38 @@ final class ModelPipeline {
             }
         }
         return applied
+    }
+
+    /// Feeds an accepted event's prediction to Page-Hinkley, in stream order.
+    @inline(__always)
+    private func detectChange(_ batch: EventBatch, row: Int) {
+        guard changeDetector != nil, row < batch.predictionValues.count else { return }
+        if changeDetector!.update(batch.predictionValues[row]) {
+            changeRows.append(row)
+            pendingChanges += 1
+        }
+    }
+
+    /// Anomaly counts and change detections of rows `rows` into `pane` (all rows accepted).
+    private func addScores(_ batch: EventBatch, rows: Range<Int>, to pane: inout WindowPane) {
+        if let model = anomalyModel, pane.anomaly != nil {
+            scores.withUnsafeBufferPointer { s in
+                pane.anomaly!.add(scores: s, scoresStart: 0, rows: rows, numeric: batch.numeric, model: model)
+                pendingScores.append(contentsOf: s[rows])
+            }
+        }
+        for row in changeRows where rows.contains(row) { pane.changeDetections += 1 }
+    }
+
+    func takeChanges() -> Int {
+        defer { pendingChanges = 0 }
+        return pendingChanges
+    }
+
+    /// Scores of accepted events since the last call (for the score histogram and anomaly counter).
+    func takeScores() -> [Double] {
+        defer { pendingScores.removeAll(keepingCapacity: true) }
+        return pendingScores
     }
 
     private func notePartition(_ partition: Int32, maxTimestamp: Int64, nowMillis: Int64) {
@@ -269,10 +338,12 @@ final class ModelPipeline {
         let n = batch.count
         var nonFiniteCursor = Array(repeating: 0, count: batch.nonFiniteRows.count)
         while row < n {
-            if countPane == nil { countPane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed, bins: paneBins) }
+            if countPane == nil { countPane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed, bins: paneBins, anomalyFeatures: anomalyModel?.dimension) }
             let room = windowEvents - countPane!.events
             let end = min(n, row + room)
+            for r in row..<end { detectChange(batch, row: r) }
             countPane!.add(batch, rows: row..<end)
+            addScores(batch, rows: row..<end, to: &countPane!)
             for f in batch.nonFiniteRows.indices {
                 let rows = batch.nonFiniteRows[f]
                 while nonFiniteCursor[f] < rows.count && Int(rows[nonFiniteCursor[f]]) < end {
@@ -367,7 +438,7 @@ final class ModelPipeline {
             reused.reset(seed: paneSeed)
             return reused
         }
-        return WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: paneSeed, bins: paneBins)
+        return WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: paneSeed, bins: paneBins, anomalyFeatures: anomalyModel?.dimension)
     }
 
     /// Builds the window report from its panes (SPEC §7).
@@ -400,6 +471,15 @@ final class ModelPipeline {
         var window = WindowReport(model: settings.name, startMillis: start, endMillis: end, events: events, features: features)
         if reference != nil {
             window.datasetDrift = DatasetDrift.evaluate(features.map(\.drift), share: settings.drift.datasetDriftShare)
+        }
+        if let model = anomalyModel {
+            var merged = AnomalySummary(features: model.dimension)
+            for pane in members { if let a = pane.anomaly { merged.merge(a) } }
+            window.anomaly = merged.report(model: model, events: events)
+        }
+        if changeDetector != nil {
+            let detections = members.reduce(0) { $0 + $1.changeDetections }
+            window.changeDetection = [ChangeDetectionReport(target: "prediction", method: "page_hinkley", detected: detections > 0, detections: detections)]
         }
         let predictionOptions = DriftOptions(method: settings.drift.perFeature["prediction"]?.method ?? settings.drift.method,
                                              threshold: settings.drift.perFeature["prediction"]?.threshold)

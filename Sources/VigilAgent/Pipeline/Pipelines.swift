@@ -72,6 +72,10 @@ final class Pipelines {
             for reason in RejectionReason.allCases where reason != .malformed && reason != .tooLarge {
                 metrics.initialize(MetricCatalog.eventsRejectedTotal, labels: [model.name, reason.rawValue])
             }
+            if model.anomaly.method == .mahalanobis { metrics.initialize(MetricCatalog.anomaliesTotal, labels: [model.name]) }
+            if model.predictionChangeDetection != nil, model.task != .multiclass {
+                metrics.initialize(MetricCatalog.changeDetectedTotal, labels: [model.name, "prediction"])
+            }
             for feature in model.features {
                 for reason in InvalidValueReason.allCases where feature.kind == .numeric || reason == .typeError {
                     metrics.initialize(MetricCatalog.featureValuesInvalidTotal, labels: [model.name, feature.name, reason.rawValue])
@@ -102,6 +106,7 @@ final class Pipelines {
                 acceptedTotal += outcome.accepted
                 acceptedByModel[model] += outcome.accepted
                 metrics.increment(MetricCatalog.eventsTotal, labels: [name], by: Double(outcome.accepted))
+                publishScores(of: pipelines[model], name: name)
                 if outcome.late > 0 {
                     rejectedTotals[.late, default: 0] += outcome.late
                     metrics.increment(MetricCatalog.eventsRejectedTotal, labels: [name, RejectionReason.late.rawValue], by: Double(outcome.late))
@@ -132,6 +137,23 @@ final class Pipelines {
         for input in inputs where input.name == topic {
             for model in input.models { pipelines[model].revoke(partitions) }
         }
+    }
+
+    /// Per batch: the anomaly score histogram, anomalies and change detections (SPEC §9).
+    private func publishScores(of pipeline: ModelPipeline, name: String) {
+        let scores = pipeline.takeScores()
+        if !scores.isEmpty, let threshold = pipeline.anomalyModel?.threshold {
+            var anomalies = 0
+            for score in scores where score > threshold { anomalies += 1 }
+            var histogram = HistogramCounts(MetricCatalog.anomalyScore)
+            histogram.add(contentsOf: scores)
+            metrics.update { store in
+                store.observe(MetricCatalog.anomalyScore, labels: [name], histogram)
+                store.increment(MetricCatalog.anomaliesTotal, labels: [name], by: Double(anomalies))
+            }
+        }
+        let changes = pipeline.takeChanges()
+        if changes > 0 { metrics.increment(MetricCatalog.changeDetectedTotal, labels: [name, "prediction"], by: Double(changes)) }
     }
 
     private func publish(_ counters: DecoderCounters, modelMap: [Int]) {

@@ -45,6 +45,9 @@ enum WindowMetrics {
                 metrics.remove(MetricCatalog.featureDrifted, labelPrefix: labels)
             }
         }
+        if let anomaly = report.anomaly {
+            setOrRemove(&metrics, MetricCatalog.anomalyRatio, [model], anomaly.ratio)
+        }
         if let dataset = report.datasetDrift {
             setOrRemove(&metrics, MetricCatalog.datasetDriftShare, [model], dataset.share)
             metrics.set(MetricCatalog.datasetDrifted, labels: [model], dataset.drifted ? 1 : 0)

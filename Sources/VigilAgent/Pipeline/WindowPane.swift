@@ -11,10 +11,15 @@ struct WindowPane {
     var categorical: [CategoricalSummary]
     var predictionValues: NumericSummary?
     var predictionClasses: CategoricalSummary?
+    /// Anomaly counts when the model scores events.
+    var anomaly: AnomalySummary?
+    /// Page-Hinkley detections among the pane's events.
+    var changeDetections = 0
 
     /// - Parameter bins: per numeric feature (and last, the numeric prediction), the reference's
     ///   PSI bins, counted exactly as events arrive; nil entries (or an empty list) without a reference.
-    init(schema: ModelSchema, capacity: Int, seed: UInt64, bins: [ReferenceBins?] = []) {
+    init(schema: ModelSchema, capacity: Int, seed: UInt64, bins: [ReferenceBins?] = [], anomalyFeatures: Int? = nil) {
+        anomaly = anomalyFeatures.map { AnomalySummary(features: $0) }
         let numericCount = schema.numericFeatureNames.count
         numeric = (0..<numericCount).map {
             NumericSummary(capacity: capacity, seed: seed &+ UInt64($0) &* 0x9E37_79B9, bins: $0 < bins.count ? bins[$0] : nil)
@@ -65,6 +70,8 @@ struct WindowPane {
         for f in categorical.indices { categorical[f] = CategoricalSummary() }
         predictionValues?.reset(seed: seed ^ 0xA5A5_A5A5)
         if predictionClasses != nil { predictionClasses = CategoricalSummary() }
+        anomaly?.reset()
+        changeDetections = 0
     }
 
     mutating func recordNonFinite(feature: Int) {

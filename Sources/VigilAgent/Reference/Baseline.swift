@@ -135,7 +135,14 @@ struct ReferenceCollector {
             prediction = predictions.contains { !$0.isNaN }
                 ? ProfileBuilder.numeric(name: "prediction", values: predictions, psiBins: bins, sampleSize: sample, seed: 0xBA5E_FFFF) : nil
         }
-        return ReferenceProfile(model: settings.name, events: events, psiBins: bins, features: columns, prediction: prediction)
+        var anomaly: MahalanobisModel?
+        if settings.anomaly.method == .mahalanobis {
+            let numericColumns = columns.filter { $0.numeric != nil }
+            anomaly = MahalanobisModel.fit(
+                names: numericColumns.map(\.name), columns: numeric, thresholdQuantile: settings.anomaly.thresholdQuantile,
+                medians: numericColumns.map { $0.numeric?.median }, mads: numericColumns.map { $0.numeric?.mad })
+        }
+        return ReferenceProfile(model: settings.name, events: events, psiBins: bins, features: columns, prediction: prediction, anomaly: anomaly)
     }
 }
 

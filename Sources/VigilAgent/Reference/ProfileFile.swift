@@ -46,6 +46,26 @@ package enum ProfileFile {
         w.endArray()
         w.key("prediction")
         if let prediction = profile.prediction { write(prediction, to: &w) } else { w.null() }
+        w.key("anomaly")
+        if let a = profile.anomaly {
+            w.beginObject()
+            w.field("method", "mahalanobis")
+            w.key("features"); w.beginArray(); a.features.forEach { w.string($0) }; w.endArray()
+            w.key("mean"); numbers(a.mean, &w)
+            w.key("std_ddof0"); numbers(a.standardDeviation, &w)
+            w.key("covariance"); numbers(a.covariance, &w)
+            w.field("ledoit_wolf_shrinkage", a.shrinkage)
+            w.field("ridge", a.ridge)
+            w.field("threshold_quantile", a.thresholdQuantile)
+            w.field("threshold", a.threshold)
+            w.field("reference_score_mean", a.referenceMeanScore)
+            w.key("robust_median"); numbers(a.median, &w)
+            w.key("robust_scale"); numbers(a.scale, &w)
+            w.key("dropped"); w.beginArray(); a.dropped.forEach { w.string($0) }; w.endArray()
+            w.endObject()
+        } else {
+            w.null()
+        }
         w.endObject()
         var bytes = w.bytes
         bytes.append(UInt8(ascii: "\n"))
@@ -111,6 +131,22 @@ package enum ProfileFile {
         var psi_bins: Int?
         var features: [Column]?
         var prediction: Column?
+        var anomaly: Anomaly?
+    }
+
+    private struct Anomaly: Decodable {
+        var features: [String]
+        var mean: [Double]
+        var std_ddof0: [Double]
+        var covariance: [Double]
+        var ledoit_wolf_shrinkage: Double
+        var ridge: Double?
+        var threshold_quantile: Double
+        var threshold: Double
+        var reference_score_mean: Double
+        var robust_median: [Double]
+        var robust_scale: [Double]
+        var dropped: [String]?
     }
 
     private struct Column: Decodable {
@@ -139,7 +175,25 @@ package enum ProfileFile {
         guard let model = file.model, let events = file.events, let bins = file.psi_bins, let features = file.features else {
             throw Error("\"model\", \"events\", \"psi_bins\" and \"features\" are required")
         }
-        return ReferenceProfile(model: model, events: events, psiBins: bins, features: try features.map(column), prediction: try file.prediction.map(column))
+        let columns = try features.map(column)
+        var anomaly: MahalanobisModel?
+        if let a = file.anomaly {
+            let numericNames = columns.filter { $0.numeric != nil }.map(\.name)
+            let d = a.features.count
+            guard a.mean.count == d, a.std_ddof0.count == d, a.covariance.count == d * d, a.robust_median.count == d, a.robust_scale.count == d else {
+                throw Error("anomaly: the sizes of features, mean, std_ddof0, covariance and robust_* do not agree")
+            }
+            let indices = try a.features.map { name in
+                guard let index = numericNames.firstIndex(of: name) else { throw Error("anomaly: \"\(name)\" is not a numeric feature of the profile") }
+                return index
+            }
+            anomaly = MahalanobisModel(
+                features: a.features, columns: indices, mean: a.mean, standardDeviation: a.std_ddof0, covariance: a.covariance,
+                shrinkage: a.ledoit_wolf_shrinkage, thresholdQuantile: a.threshold_quantile, threshold: a.threshold,
+                referenceMeanScore: a.reference_score_mean, median: a.robust_median, scale: a.robust_scale,
+                dropped: a.dropped ?? [], ridge: a.ridge ?? 0)
+        }
+        return ReferenceProfile(model: model, events: events, psiBins: bins, features: columns, prediction: try file.prediction.map(column), anomaly: anomaly)
     }
 
     private static func column(_ o: Column) throws -> ColumnProfile {

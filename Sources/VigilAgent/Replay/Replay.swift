@@ -129,6 +129,17 @@ enum References {
                     problems.append("\(key): feature \"\(feature.name)\" is \(profileKind.rawValue) in the profile but \(feature.kind.rawValue) in the configuration")
                 }
             }
+            if model.anomaly.method == .mahalanobis {
+                if let anomaly = profile.anomaly {
+                    if anomaly.thresholdQuantile != model.anomaly.thresholdQuantile {
+                        problems.append("models[\(index)].anomaly.threshold_quantile: \(model.anomaly.thresholdQuantile) differs from the profile's \(anomaly.thresholdQuantile) (rebuild it with `vigil baseline`)")
+                    }
+                    let numeric = Set(configuration.models[index].features.filter { $0.kind == .numeric }.map(\.name))
+                    for name in anomaly.features where !numeric.contains(name) {
+                        problems.append("models[\(index)].features: the profile's anomaly model scores \"\(name)\", which the configuration does not list as numeric")
+                    }
+                }
+            }
             if profile.psiBins != model.drift.psiBins {
                 problems.append("models[\(index)].drift.psi_bins: \(model.drift.psiBins) differs from the profile's \(profile.psiBins) (rebuild it with `vigil baseline`)")
             }

@@ -17,8 +17,11 @@ package struct ReferenceProfile: Sendable, Equatable {
     package var features: [ColumnProfile]
     /// The prediction, profiled like a feature; nil when the reference had no predictions.
     package var prediction: ColumnProfile?
+    /// The anomaly scorer (SPEC §6, §7); nil with `anomaly.method: none` or no usable numeric feature.
+    package var anomaly: MahalanobisModel?
 
-    package init(model: String, events: Int, psiBins: Int, features: [ColumnProfile], prediction: ColumnProfile?) {
+    package init(model: String, events: Int, psiBins: Int, features: [ColumnProfile], prediction: ColumnProfile?, anomaly: MahalanobisModel? = nil) {
+        self.anomaly = anomaly
         self.model = model
         self.events = events
         self.psiBins = psiBins

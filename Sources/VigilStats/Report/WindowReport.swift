@@ -115,6 +115,13 @@ package struct ChangeDetectionReport: Sendable, Equatable {
     package var method: String
     package var detected: Bool
     package var detections: Int
+
+    package init(target: String, method: String, detected: Bool, detections: Int) {
+        self.target = target
+        self.method = method
+        self.detected = detected
+        self.detections = detections
+    }
 }
 
 /// SPEC §7 `performance`: every value nil until labels arrive.
