@@ -24,7 +24,9 @@ package final class Agent: Sendable {
         self.onListening = onListening
         metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries)
         BuildInfo.publish(to: metrics)
-        status = StatusBoard(models: configuration.models.map(\.name))
+        status = StatusBoard(models: configuration.models.map(\.name), anomalyStatus: Dictionary(uniqueKeysWithValues: configuration.models.enumerated().map { index, model in
+            (model.name, AnomalyStatus.describe(model, reference: index < references.count ? references[index] : nil))
+        }))
         ingest = KafkaIngest(configuration: configuration, references: references, metrics: metrics, status: status, logger: logger, onWindow: onWindow)
     }
 
@@ -83,6 +85,23 @@ struct IngestService: Service {
 struct IngestFailure: Error, CustomStringConvertible {
     var message: String
     var description: String { "Kafka ingest failed: \(message)" }
+}
+
+/// How a model's events are scored for anomalies, for `/api/v1/status` and the log.
+enum AnomalyStatus {
+    static func describe(_ model: ModelSettings, reference: ReferenceProfile?) -> String {
+        guard model.anomaly.method == .mahalanobis else { return "off (anomaly.method: none)" }
+        guard let reference else {
+            return model.reference.warmupEvents != nil ? "waiting for the warm-up reference" : "disabled: the model has no reference profile"
+        }
+        guard let anomaly = reference.anomaly else {
+            return "disabled: no numeric feature with a non-zero reference standard deviation"
+        }
+        var text = "mahalanobis over \(anomaly.dimension) features, threshold \(anomaly.threshold)"
+        if !anomaly.dropped.isEmpty { text += "; left out (constant in the reference): \(anomaly.dropped.joined(separator: ", "))" }
+        if anomaly.ridge > 0 { text += "; covariance regularised (ridge \(anomaly.ridge))" }
+        return text
+    }
 }
 
 /// `vigil run`.

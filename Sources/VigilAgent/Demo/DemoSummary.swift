@@ -67,6 +67,14 @@ final class DemoSummary: Sendable {
         var lines = [line]
         if let last {
             lines.append("window ending \(RFC3339.format(millis: last.endMillis)) · \(last.events) events · " + Self.verdict(last))
+            if let anomaly = last.anomaly {
+                var text = String(format: "anomalies %d (%.2f%%, threshold %.2f)", anomaly.anomalies, (anomaly.ratio ?? 0) * 100, anomaly.threshold ?? 0)
+                if !anomaly.topFeatures.isEmpty {
+                    text += " · explained by " + anomaly.topFeatures.prefix(3).map { String(format: "%@ (z %.1f)", $0.feature, $0.contribution) }.joined(separator: ", ")
+                }
+                if let change = last.changeDetection.first, change.detections > 0 { text += " · prediction shift detected ×\(change.detections)" }
+                lines.append(text)
+            }
             lines += Self.table(last, baseline: first)
         } else {
             lines.append("waiting for the first window…")

@@ -51,6 +51,8 @@ final class ModelPipeline {
     private var warmup: ReferenceCollector?
     /// Dropped panes kept for reuse (their buffers keep their capacity).
     private var recycled: [WindowPane] = []
+    /// Incremented whenever the reference changes (warm-up completing).
+    private var referenceGeneration = 0
     /// The anomaly scorer, its columns mapped to this model's numeric features.
     private(set) var anomalyModel: MahalanobisModel?
     /// Scores of the batch being applied (row i → scores[i]) and the scorer's scratch buffer.
@@ -100,6 +102,7 @@ final class ModelPipeline {
         paneBins = settings.features.filter { $0.kind == .numeric }.map { bins(reference.feature(named: $0.name)) }
         if schema.prediction == .numeric { paneBins.append(bins(reference.prediction)) }
         recycled.removeAll()   // their bins are the old reference's
+        referenceGeneration += 1
         anomalyModel = nil
         if settings.anomaly.method == .mahalanobis, var model = reference.anomaly {
             // Map the profile's feature order to this model's numeric columns.
@@ -426,7 +429,9 @@ final class ModelPipeline {
 
     private func dropPanes(before paneIndex: Int64) {
         for key in panes.keys.filter({ $0 < paneIndex }) {
-            if let pane = panes.removeValue(forKey: key), recycled.count < 4 { recycled.append(pane) }
+            if let pane = panes.removeValue(forKey: key), recycled.count < 4, pane.referenceGeneration == referenceGeneration {
+                recycled.append(pane)
+            }
         }
     }
 
@@ -438,7 +443,9 @@ final class ModelPipeline {
             reused.reset(seed: paneSeed)
             return reused
         }
-        return WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: paneSeed, bins: paneBins, anomalyFeatures: anomalyModel?.dimension)
+        var pane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: paneSeed, bins: paneBins, anomalyFeatures: anomalyModel?.dimension)
+        pane.referenceGeneration = referenceGeneration
+        return pane
     }
 
     /// Builds the window report from its panes (SPEC §7).

@@ -15,6 +15,9 @@ struct WindowPane {
     var anomaly: AnomalySummary?
     /// Page-Hinkley detections among the pane's events.
     var changeDetections = 0
+    /// The reference the pane's bins and anomaly counts were set up for (panes are only
+    /// recycled within one reference).
+    var referenceGeneration = 0
 
     /// - Parameter bins: per numeric feature (and last, the numeric prediction), the reference's
     ///   PSI bins, counted exactly as events arrive; nil entries (or an empty list) without a reference.

@@ -37,6 +37,10 @@ package enum Baseline {
         }
         let profile = collector.profile()
         try ProfileFile.write(profile, to: options.outputPath)
+        logger.info("Anomaly scoring.", metadata: ["model": "\(settings.name)", "anomaly": "\(AnomalyStatus.describe(settings, reference: profile))"])
+        if let dropped = profile.anomaly?.dropped, !dropped.isEmpty {
+            logger.warning("Features left out of anomaly scoring: constant in the reference.", metadata: ["features": "\(dropped.joined(separator: ","))"])
+        }
         logger.info("Reference profile written.", metadata: [
             "model": "\(settings.name)", "events": "\(profile.events)", "path": "\(options.outputPath)",
         ])
