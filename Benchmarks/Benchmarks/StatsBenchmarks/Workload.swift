@@ -190,3 +190,27 @@ struct Window {
         return CategoricalFeatureReport(count: present, missingRatio: Double(events - present) / Double(events), categoryCounts: counts)
     }
 }
+
+/// A fitted anomaly model and one batch to score, with reused buffers.
+final class AnomalyWorkload {
+    let model: MahalanobisModel
+    let batch: [ContiguousArray<Double>]
+    var scratch: [Double] = []
+    var scores: [Double]
+
+    init(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        let reference = (0..<Shape.numericFeatures).map { f in
+            normalColumn(20_000, mean: Shape.mean(f), sd: Shape.sd(f), missing: Shape.missing, using: &random)
+        }
+        model = MahalanobisModel.fit(names: (0..<Shape.numericFeatures).map { "x\($0)" }, columns: reference, thresholdQuantile: 0.999,
+                                     medians: Array(repeating: 0, count: Shape.numericFeatures), mads: Array(repeating: 1, count: Shape.numericFeatures))!
+        batch = Batch(rows: Shape.batchRows, seed: seed ^ 0xABCD).numeric.map { ContiguousArray($0) }
+        scores = Array(repeating: 0, count: Shape.batchRows)
+        score()   // grow the scratch buffer once
+    }
+
+    func score() {
+        scores.withUnsafeMutableBufferPointer { model.score(numeric: batch, rows: 0..<Shape.batchRows, scratch: &scratch, into: $0) }
+    }
+}

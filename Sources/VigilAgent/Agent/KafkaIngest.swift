@@ -75,6 +75,7 @@ final class KafkaIngest: Sendable {
         logger.info("Kafka consumer started.", metadata: ["kafka.topics": "\(topics.joined(separator: ","))", "kafka.group": "\(configuration.kafka.groupId)"])
 
         var messagesPerTopic = Array(repeating: 0, count: topics.count)
+        var referenceGenerations = pipelines.pipelines.map(\.referenceGeneration)
         var lastLagUpdate: Int64 = 0
         for topic in topics { metrics.initialize(MetricCatalog.kafkaMessagesTotal, labels: [topic]) }
         metrics.initialize(MetricCatalog.kafkaRebalancesTotal, labels: [])
@@ -105,6 +106,11 @@ final class KafkaIngest: Sendable {
             if let fatal = consumer.fatalError { throw fatal }
             let before = pipelines.acceptedByModel
             pipelines.flush(nowMillis: now)
+            for (index, pipeline) in pipelines.pipelines.enumerated() where pipeline.referenceGeneration != referenceGenerations[index] {
+                referenceGenerations[index] = pipeline.referenceGeneration
+                status.setAnomalyStatus(model: pipeline.settings.name, AnomalyStatus.describe(pipeline.settings, reference: pipeline.reference))
+                logger.info("Reference built from warm-up events.", metadata: ["model": "\(pipeline.settings.name)"])
+            }
             for (index, model) in configuration.models.enumerated() {
                 status.addEvents(model: model.name, pipelines.acceptedByModel[index] - before[index])
             }

@@ -21,18 +21,19 @@ final class StatusBoard: Sendable {
         var events: [String: Int] = [:]
         var consumerRunning = false
         var fatal: String?
+        var anomalyStatus: [String: String] = [:]
     }
 
     private let state = Mutex(State())
     private let startedAt = Date()
     let models: [String]
-    /// Per model, whether and how events are scored for anomalies (SPEC §8 status).
-    let anomalyStatus: [String: String]
-
     init(models: [String], anomalyStatus: [String: String] = [:]) {
         self.models = models
-        self.anomalyStatus = anomalyStatus
+        state.withLock { $0.anomalyStatus = anomalyStatus }
     }
+
+    /// Per model, whether and how events are scored for anomalies (SPEC §8 status).
+    func setAnomalyStatus(model: String, _ text: String) { state.withLock { $0.anomalyStatus[model] = text } }
 
     func setConsumerRunning(_ running: Bool) { state.withLock { $0.consumerRunning = running } }
     func setFatal(_ message: String) { state.withLock { $0.fatal = message } }
@@ -82,7 +83,7 @@ final class StatusBoard: Sendable {
             w.field("events", snapshot.events[model] ?? 0)
             w.field("current_window_end", snapshot.currentWindowEnd[model].map { RFC3339.format(millis: $0) })
             w.field("last_evaluation", snapshot.lastEvaluation[model].map { RFC3339.format(millis: $0) })
-            w.field("anomaly_scoring", anomalyStatus[model])
+            w.field("anomaly_scoring", snapshot.anomalyStatus[model])
             w.endObject()
         }
         w.endArray()

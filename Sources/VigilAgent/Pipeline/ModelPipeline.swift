@@ -52,7 +52,7 @@ final class ModelPipeline {
     /// Dropped panes kept for reuse (their buffers keep their capacity).
     private var recycled: [WindowPane] = []
     /// Incremented whenever the reference changes (warm-up completing).
-    private var referenceGeneration = 0
+    private(set) var referenceGeneration = 0
     /// The anomaly scorer, its columns mapped to this model's numeric features.
     private(set) var anomalyModel: MahalanobisModel?
     /// Scores of the batch being applied (row i → scores[i]) and the scorer's scratch buffer.
