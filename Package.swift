@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // System libraries (Debian packages; `make deps` installs them).
@@ -54,6 +56,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "VigilAlerting",
+            dependencies: [
+                "VigilStats",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "VigilExposition",
             dependencies: [
                 "CZlib",
@@ -65,7 +77,7 @@ let package = Package(
         .target(
             name: "VigilAgent",
             dependencies: [
-                "VigilStats", "VigilEvents", "VigilKafka", "VigilExposition",
+                "VigilStats", "VigilEvents", "VigilKafka", "VigilExposition", "VigilAlerting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -91,8 +103,23 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(
+            name: "VigilAlertingTests",
+            dependencies: [
+                "VigilAlerting", "VigilStats", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilEvents", "VigilStats", "VigilExposition", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["VigilAgent", "VigilKafka", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "VigilAgent", "VigilKafka", "VigilExposition", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -4,6 +4,7 @@ package import ServiceLifecycle
 import UnixSignals
 import VigilExposition
 import VigilKafka
+import VigilAlerting
 package import VigilStats
 
 /// The running agent: the HTTP exposition and the Kafka ingest, in one `ServiceGroup`
@@ -15,6 +16,8 @@ package final class Agent: Sendable {
     private let logger: Logger
     private let ingest: KafkaIngest
     private let onListening: @Sendable (Int) -> Void
+    let alerts: AlertSink
+    private let delivery: AlertDelivery
 
     package init(configuration: Configuration, references: [ReferenceProfile?] = [], logger: Logger,
                  onWindow: @escaping @Sendable (WindowReport) -> Void = { _ in },
@@ -27,7 +30,16 @@ package final class Agent: Sendable {
         status = StatusBoard(models: configuration.models.map(\.name), anomalyStatus: Dictionary(uniqueKeysWithValues: configuration.models.enumerated().map { index, model in
             (model.name, AnomalyStatus.describe(model, reference: index < references.count ? references[index] : nil))
         }))
-        ingest = KafkaIngest(configuration: configuration, references: references, metrics: metrics, status: status, logger: logger, onWindow: onWindow)
+        let agentURL = "http://\(configuration.http.host == "0.0.0.0" ? "127.0.0.1" : configuration.http.host):\(configuration.http.port)"
+        delivery = AlertDelivery(settings: AlertRules.notifierSettings(configuration, agentURL: agentURL), logger: logger,
+                                 onResult: AlertSink.resultCounter(metrics))
+        let alerts = AlertSink(rules: AlertRules.from(configuration), metrics: metrics, delivery: delivery, agentURL: agentURL)
+        self.alerts = alerts
+        ingest = KafkaIngest(configuration: configuration, references: references, metrics: metrics, status: status, logger: logger,
+                             onWindow: { report in
+                                 alerts.handle(report)
+                                 onWindow(report)
+                             })
     }
 
     /// Validates what `run` needs beyond the file's own rules.
@@ -48,7 +60,7 @@ package final class Agent: Sendable {
             isHealthy: { true },
             readiness: { [status] in status.readiness() },
             status: { [status] in status.statusJSON() },
-            alerts: { Array("[]".utf8) },
+            alerts: { [alerts] in alerts.json() },
             window: { [status] model in status.window(model) })
         let server = ExpositionServer(
             host: configuration.http.host, port: configuration.http.port, registry: metrics, routes: routes,
@@ -58,7 +70,7 @@ package final class Agent: Sendable {
                 onListening(port)
             })
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server)] + extra.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) } + [.init(service: IngestService(ingest: ingest))],
+            services: [.init(service: server), .init(service: delivery)] + extra.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) } + [.init(service: IngestService(ingest: ingest))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger))

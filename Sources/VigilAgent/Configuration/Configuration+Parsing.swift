@@ -1,6 +1,7 @@
 import Foundation
 import VigilEvents
 import VigilStats
+import VigilAlerting
 
 extension Configuration {
     /// Reads and validates a configuration file. Relative paths in it are relative to its folder.
@@ -303,8 +304,12 @@ private struct ConfigurationParser {
         rule.severity = reader.choice(map, "severity", default: rule.severity)
         rule.labels = reader.stringMap(map, "labels")
         rule.annotations = reader.stringMap(map, "annotations")
-        if !AlertMetricNames.isKnown(metric) {
-            reader.fail(map.child("metric"), "\"\(metric)\" is not a report metric (e.g. feature_drift_score, dataset_drift_share, anomaly_ratio, events)")
+        if !AlertMetrics.isKnown(metric) {
+            reader.fail(map.child("metric"), "\"\(metric)\" is not a report metric (e.g. feature_drift_score, feature_drifted, dataset_drift_share, anomaly_ratio, events, performance_f1)")
+        }
+        if let features = rule.features, !metric.hasPrefix("feature_") {
+            reader.fail(map.child("features"), "only applies to feature_* metrics")
+            _ = features
         }
         return rule
     }
@@ -348,17 +353,3 @@ private struct ConfigurationParser {
     }
 }
 
-/// The report keys an alert rule may name (SPEC §4 `alerts[].metric`, §7).
-package enum AlertMetricNames {
-    package static let model: Set<String> = [
-        "events", "rejected_ratio", "dataset_drift_share", "dataset_drifted", "anomaly_ratio", "anomaly_mean_score", "anomalies",
-    ]
-
-    package static func isKnown(_ name: String) -> Bool {
-        if model.contains(name) { return true }
-        for prefix in ["feature_", "prediction_", "performance_"] where name.hasPrefix(prefix) && name.count > prefix.count {
-            return true
-        }
-        return false
-    }
-}

@@ -93,6 +93,11 @@ package enum DemoCommand {
             reference: {warmup_events: 20000}
             window: {size: 20s, slide: 5s, lateness: 1s}
             max_window_samples: 50000
+        alerts:
+          - {name: DatasetDrift, metric: dataset_drifted, op: "==", threshold: 1, for: 10s, severity: warning}
+          - {name: FeatureDrift, metric: feature_drifted, op: "==", threshold: 1, for: 10s, severity: warning}
+          - {name: AnomalyRateHigh, metric: anomaly_ratio, op: ">", threshold: 0.01, for: 5s, severity: critical}
+        notify: {log: false}
         """
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import VigilExposition
 import VigilStats
+import VigilAlerting
 
 /// The demo's live summary: one line every two seconds (redrawn in place on a terminal)
 /// with throughput, rejections and the latest window's numbers, so that the injected drift
@@ -76,6 +77,18 @@ final class DemoSummary: Sendable {
                 lines.append(text)
             }
             lines += Self.table(last, baseline: first)
+            let alerts = agent.alerts.alerts(includeResolved: false)
+            let firing = alerts.filter { $0.state == .firing }
+            let pending = alerts.filter { $0.state == .pending }
+            if firing.isEmpty && pending.isEmpty {
+                lines.append("alerts: none")
+            } else {
+                func name(_ a: Alert) -> String { (a.labels["alertname"] ?? "") + (a.labels["feature"].map { "(\($0))" } ?? "") }
+                var text = "alerts: "
+                if !firing.isEmpty { text += "\u{1B}[1;31mFIRING\u{1B}[0m " + firing.map(name).joined(separator: ", ") }
+                if !pending.isEmpty { text += (firing.isEmpty ? "" : " · ") + "pending " + pending.map(name).joined(separator: ", ") }
+                lines.append(text)
+            }
         } else {
             lines.append("waiting for the first window…")
         }

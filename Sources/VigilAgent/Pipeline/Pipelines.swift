@@ -26,6 +26,8 @@ final class Pipelines {
     private(set) var acceptedTotal = 0
     /// Accepted events per model (configuration order) over the whole run.
     private(set) var acceptedByModel: [Int]
+    /// Rejections attributed to each model since its previous window.
+    private var rejectedSinceWindow: [Int]
     /// Called for each evaluated window, on the consuming thread.
     var onWindow: (WindowReport) -> Void = { _ in }
 
@@ -39,6 +41,7 @@ final class Pipelines {
             ModelPipeline(settings: $1, index: $0, reference: $0 < references.count ? references[$0] : nil)
         }
         acceptedByModel = Array(repeating: 0, count: configuration.models.count)
+        rejectedSinceWindow = Array(repeating: 0, count: configuration.models.count)
         var inputs: [Input] = []
         if byTopic {
             var topics: [String] = []
@@ -108,6 +111,7 @@ final class Pipelines {
                 metrics.increment(MetricCatalog.eventsTotal, labels: [name], by: Double(outcome.accepted))
                 publishScores(of: pipelines[model], name: name)
                 if outcome.late > 0 {
+                    rejectedSinceWindow[model] += outcome.late
                     rejectedTotals[.late, default: 0] += outcome.late
                     metrics.increment(MetricCatalog.eventsRejectedTotal, labels: [name, RejectionReason.late.rawValue], by: Double(outcome.late))
                 }
@@ -159,6 +163,7 @@ final class Pipelines {
     private func publish(_ counters: DecoderCounters, modelMap: [Int]) {
         for (key, count) in counters.rejected where count > 0 {
             let name = key.model.map { configuration.models[modelMap[$0]].name } ?? ""
+            if let model = key.model { rejectedSinceWindow[modelMap[model]] += count }
             rejectedTotals[key.reason, default: 0] += count
             metrics.increment(MetricCatalog.eventsRejectedTotal, labels: [name, key.reason.rawValue], by: Double(count))
         }
@@ -169,6 +174,11 @@ final class Pipelines {
     }
 
     private func deliver(_ report: WindowReport) {
+        var report = report
+        if let index = configuration.models.firstIndex(where: { $0.name == report.model }) {
+            report.rejected = rejectedSinceWindow[index]
+            rejectedSinceWindow[index] = 0
+        }
         WindowMetrics.publish(report, to: metrics)
         onWindow(report)
     }

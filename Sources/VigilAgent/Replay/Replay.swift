@@ -3,6 +3,7 @@ package import Logging
 package import VigilEvents
 package import VigilExposition
 package import VigilStats
+package import VigilAlerting
 
 /// `vigil replay`: the agent's pipeline over a JSON Lines file instead of Kafka (SPEC §2).
 package enum Replay {
@@ -30,13 +31,28 @@ package enum Replay {
         package var registry: MetricsRegistry
         package var accepted: Int
         package var rejected: [RejectionReason: Int]
+        /// Alerts that fired and resolved during the replay, then those still pending or firing.
+        package var alerts: [Alert]
     }
 
     /// Runs the replay and writes the report (to `reportPath`, or standard output when nil)
     /// and the metrics exposition.
-    package static func run(_ options: Options, logger: Logger) throws -> Result {
+    package static func run(_ options: Options, logger: Logger) async throws -> Result {
         let configuration = try Configuration.load(path: options.configurationPath)
-        let result = try replay(configuration: configuration, input: options.inputPath, logger: logger)
+        let result: Result
+        if options.notify {
+            // SPEC §2: notifiers are called only with --notify.
+            let delivery = AlertDelivery(settings: AlertRules.notifierSettings(configuration, agentURL: ""), logger: logger)
+            result = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await delivery.run() }
+                let result = try replay(configuration: configuration, input: options.inputPath, logger: logger, delivery: delivery)
+                await delivery.flush(timeout: .seconds(30))
+                group.cancelAll()
+                return result
+            }
+        } else {
+            result = try replay(configuration: configuration, input: options.inputPath, logger: logger)
+        }
         if let path = options.reportPath {
             try write(result.report, to: path)
         } else {
@@ -52,14 +68,18 @@ package enum Replay {
     }
 
     /// Replays `input` through the pipelines of `configuration`.
-    package static func replay(configuration: Configuration, input: String, logger: Logger) throws -> Result {
+    package static func replay(configuration: Configuration, input: String, logger: Logger, delivery: AlertDelivery? = nil) throws -> Result {
         var configuration = configuration
         let references = try References.load(&configuration)
         let metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries)
         BuildInfo.publish(to: metrics)
         let pipelines = Pipelines(configuration: configuration, metrics: metrics, byTopic: false, references: references)
         var windows: [WindowReport] = []
-        pipelines.onWindow = { windows.append($0) }
+        let alerts = AlertSink(rules: AlertRules.from(configuration), metrics: metrics, delivery: delivery, agentURL: "")
+        pipelines.onWindow = {
+            windows.append($0)
+            alerts.handle($0)
+        }
         let reader = try LineReader(path: input)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var line: Int64 = 0
@@ -80,9 +100,10 @@ package enum Replay {
         let report = ReplayReport(
             version: VigilVersion.current,
             models: configuration.models.map { model in (model.name, windows.filter { $0.model == model.name }) },
+            alerts: alerts.alerts(includeResolved: true),
             rejected: pipelines.rejectedTotals)
         return Result(report: report.json(), windows: windows, metrics: metrics.render(.prometheus), registry: metrics,
-                      accepted: pipelines.acceptedTotal, rejected: pipelines.rejectedTotals)
+                      accepted: pipelines.acceptedTotal, rejected: pipelines.rejectedTotals, alerts: alerts.alerts(includeResolved: true))
     }
 
     static func write(_ bytes: [UInt8], to path: String) throws {

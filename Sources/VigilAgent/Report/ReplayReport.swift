@@ -1,11 +1,13 @@
 import VigilEvents
 import VigilStats
+import VigilAlerting
 
 /// The replay report of SPEC §7.
 struct ReplayReport {
     var version: String
     /// Per model, in configuration order, its windows in evaluation order.
     var models: [(name: String, windows: [WindowReport])]
+    var alerts: [Alert]
     var rejected: [RejectionReason: Int]
 
     func json(pretty: Bool = true) -> [UInt8] {
@@ -25,8 +27,7 @@ struct ReplayReport {
         }
         w.endArray()
         w.key("alerts")
-        w.beginArray()
-        w.endArray()
+        AlertSink.json(alerts, to: &w)
         w.key("rejected")
         w.beginObject()
         for reason in RejectionReason.allCases { w.field(reason.rawValue, rejected[reason] ?? 0) }

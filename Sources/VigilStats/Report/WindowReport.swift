@@ -17,6 +17,9 @@ package struct WindowReport: Sendable {
     package var anomaly: AnomalyReport?
     package var changeDetection: [ChangeDetectionReport]
     package var performance = PerformanceReport()
+    /// Events of this model rejected since its previous window (for the `rejected_ratio` alert
+    /// metric); nil when not tracked. Not part of the JSON report.
+    package var rejected: Int?
 
     package init(model: String, startMillis: Int64, endMillis: Int64, events: Int, features: [FeatureReport]) {
         self.model = model
@@ -99,6 +102,13 @@ package struct DatasetDriftReport: Sendable, Equatable {
     package var driftedFeatures: Int
     package var share: Double?
     package var drifted: Bool
+
+    package init(features: Int, driftedFeatures: Int, share: Double?, drifted: Bool) {
+        self.features = features
+        self.driftedFeatures = driftedFeatures
+        self.share = share
+        self.drifted = drifted
+    }
 }
 
 package struct AnomalyReport: Sendable {
@@ -108,6 +118,15 @@ package struct AnomalyReport: Sendable {
     package var anomalies: Int
     package var ratio: Double?
     package var topFeatures: [(feature: String, contribution: Double)]
+
+    package init(method: String, threshold: Double?, meanScore: Double?, anomalies: Int, ratio: Double?, topFeatures: [(feature: String, contribution: Double)]) {
+        self.method = method
+        self.threshold = threshold
+        self.meanScore = meanScore
+        self.anomalies = anomalies
+        self.ratio = ratio
+        self.topFeatures = topFeatures
+    }
 }
 
 package struct ChangeDetectionReport: Sendable, Equatable {

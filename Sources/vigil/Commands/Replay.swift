@@ -10,11 +10,12 @@ struct Replay: AsyncParsableCommand {
     @Option(name: .long, help: "Events, JSON Lines (`-` for stdin, gzip when the name ends in .gz).") var input: String
     @Option(name: .long, help: "Where to write the report (default: stdout).") var report: String?
     @Option(name: .long, help: "Where to write the final metrics exposition.") var metrics: String?
+    @Flag(name: .long, help: "Send alert notifications to the configured notifiers (off by default in replay).") var notify = false
 
     func run() async throws {
         logging.bootstrap()
-        _ = try VigilAgent.Replay.run(
-            .init(configurationPath: config, inputPath: input, reportPath: report, metricsPath: metrics),
-            logger: LogSetup.logger("vigil.replay"))
+        var options = VigilAgent.Replay.Options(configurationPath: config, inputPath: input, reportPath: report, metricsPath: metrics)
+        options.notify = notify
+        _ = try await VigilAgent.Replay.run(options, logger: LogSetup.logger("vigil.replay"))
     }
 }
