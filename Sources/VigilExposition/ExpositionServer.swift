@@ -16,6 +16,7 @@ package struct ExpositionServer: Service {
     private let middleware: [any MiddlewareProtocol<Request, Response, BasicRequestContext>]
     private let logger: Logger
     private let onListening: @Sendable (Int) -> Void
+    private let security: HTTPSecurity
 
     /// - Parameters:
     ///   - port: 0 binds an ephemeral port; `onListening` receives the bound one.
@@ -26,6 +27,7 @@ package struct ExpositionServer: Service {
         port: Int,
         registry: MetricsRegistry,
         routes: ExpositionRoutes = ExpositionRoutes(),
+        security: HTTPSecurity = HTTPSecurity(),
         middleware: [any MiddlewareProtocol<Request, Response, BasicRequestContext>] = [],
         logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
@@ -34,6 +36,7 @@ package struct ExpositionServer: Service {
         self.port = port
         self.registry = registry
         self.routes = routes
+        self.security = security
         self.middleware = middleware
         self.logger = logger
         self.onListening = onListening

@@ -50,14 +50,14 @@ struct Vigil: AsyncParsableCommand {
 
 /// `--log-level` and `--log-format`, shared by every subcommand (SPEC §2).
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "trace | debug | info | notice | warning | error")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "trace | debug | info | notice | warning | error (default: info)")
+    var logLevel: String?
 
     @Option(name: .long, help: "text | json (default: text on a terminal, json otherwise)")
     var logFormat: String?
 
     func validate() throws {
-        guard LogSetup.level(logLevel) != nil else {
+        if let logLevel, LogSetup.level(logLevel) == nil {
             throw ValidationError("--log-level: \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error")
         }
         if let logFormat, LogSetup.format(logFormat) == nil {
@@ -65,7 +65,8 @@ struct LoggingOptions: ParsableArguments {
         }
     }
 
-    func bootstrap() {
-        LogSetup.bootstrap(level: logLevel, format: logFormat)
+    /// - Parameter defaultLevel: the level when `--log-level` is not given.
+    func bootstrap(defaultLevel: String = "info") {
+        LogSetup.bootstrap(level: logLevel ?? defaultLevel, format: logFormat)
     }
 }

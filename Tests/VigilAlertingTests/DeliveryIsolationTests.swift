@@ -10,11 +10,11 @@ struct DeliveryIsolationTests {
             try await withFakeReceiver { fast in
                 let settings = NotifierSettings(webhooks: [.init(name: "slow", url: slow.baseURL), .init(name: "fast", url: fast.baseURL)], log: false)
                 let counts = ResultCounts()
-                let delivery = AlertDelivery(settings: settings, logger: quietLogger, onResult: counts.onResult)
+                let delivery = AlertDelivery(settings: settings, logger: silentLogger, onResult: counts.onResult)
                 try await withDelivery(delivery) { _ in
                     for round in 0..<3 {
                         let started = ContinuousClock.now
-                        delivery.submit([Fixture.alert(feature: "f\(round)")])
+                        delivery.submit([DeliveryFixture.alert(feature: "f\(round)")])
                         #expect(ContinuousClock.now - started < .milliseconds(50), "submit blocked")
                         let requests = try await fast.waitForRequests(round + 1, timeout: .seconds(1))
                         #expect(requests.count == round + 1)
@@ -32,13 +32,13 @@ struct DeliveryIsolationTests {
         try await withFakeReceiver(respond: { _ in healthy.load(ordering: .relaxed) ? .ok : .status(503) }) { receiver in
             let settings = NotifierSettings(webhooks: [.init(name: "ops", url: receiver.baseURL)], log: false, queueCapacity: 3)
             let counts = ResultCounts()
-            let delivery = AlertDelivery(settings: settings, logger: quietLogger, retryPolicy: fastRetry, onResult: counts.onResult)
+            let delivery = AlertDelivery(settings: settings, logger: silentLogger, retryPolicy: fastRetry, onResult: counts.onResult)
             try await withDelivery(delivery) { _ in
-                delivery.submit([Fixture.alert(feature: "f0")])
+                delivery.submit([DeliveryFixture.alert(feature: "f0")])
                 _ = try await receiver.waitForRequests(1)  // f0 is in flight, retrying
-                delivery.submit((1...5).map { Fixture.alert(feature: "f\($0)") })
+                delivery.submit((1...5).map { DeliveryFixture.alert(feature: "f\($0)") })
                 #expect(counts.count("webhook:ops", .dropped) == 2)
-                delivery.submit([Fixture.alert(feature: "f6")])
+                delivery.submit([DeliveryFixture.alert(feature: "f6")])
                 #expect(counts.count("webhook:ops", .dropped) == 3)
                 healthy.store(true, ordering: .relaxed)
                 try await counts.waitFor("webhook:ops", .sent, atLeast: 4)
@@ -62,17 +62,17 @@ struct DeliveryIsolationTests {
             pagerDuty: .init(routingKey: "k"),
             webhooks: [.init(name: "ops", url: "http://x"), .init(name: "audit", url: "http://y")],
             log: true)
-        let delivery = AlertDelivery(settings: settings, logger: quietLogger)
+        let delivery = AlertDelivery(settings: settings, logger: silentLogger)
         #expect(delivery.notifierNames == ["alertmanager", "pagerduty", "webhook:ops", "webhook:audit", "log"])
-        #expect(AlertDelivery(settings: NotifierSettings(log: false), logger: quietLogger).notifierNames.isEmpty)
+        #expect(AlertDelivery(settings: NotifierSettings(log: false), logger: silentLogger).notifierNames.isEmpty)
     }
 
     @Test func pendingAlertsAreNotSent() async throws {
         try await withFakeReceiver { receiver in
             let settings = NotifierSettings(webhooks: [.init(name: "ops", url: receiver.baseURL)], log: false)
-            let delivery = AlertDelivery(settings: settings, logger: quietLogger)
+            let delivery = AlertDelivery(settings: settings, logger: silentLogger)
             try await withDelivery(delivery) { _ in
-                delivery.submit([Fixture.alert(feature: "p", state: .pending), Fixture.alert(feature: "f")])
+                delivery.submit([DeliveryFixture.alert(feature: "p", state: .pending), DeliveryFixture.alert(feature: "f")])
                 _ = try await receiver.waitForRequests(1)
                 try await Task.sleep(for: .milliseconds(100))
             }

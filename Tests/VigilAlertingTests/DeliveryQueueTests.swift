@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct DeliveryQueueTests {
     static func queued(_ feature: String, state: Alert.State = .firing, batch: UInt64 = 0) -> QueuedAlert {
-        let alert = Fixture.alert(feature: feature, state: state)
+        let alert = DeliveryFixture.alert(feature: feature, state: state)
         return QueuedAlert(alert: alert, fingerprint: alert.fingerprint, batch: batch)
     }
 

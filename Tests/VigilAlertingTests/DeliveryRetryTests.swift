@@ -13,9 +13,9 @@ struct DeliveryRetryTests {
     func retriesServerErrorsAndTooManyRequests(status: Int) async throws {
         try await withFakeReceiver(respond: { $0 < 2 ? .status(status) : .ok }) { receiver in
             let counts = ResultCounts()
-            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: quietLogger, retryPolicy: fastRetry, onResult: counts.onResult)
+            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: silentLogger, retryPolicy: fastRetry, onResult: counts.onResult)
             try await withDelivery(delivery) { _ in
-                delivery.submit(Fixture.alerts(2))
+                delivery.submit(DeliveryFixture.alerts(2))
                 try await counts.waitFor("webhook:ops", .sent, atLeast: 2)
             }
             #expect(receiver.requests.count == 3)
@@ -29,11 +29,11 @@ struct DeliveryRetryTests {
     func otherClientErrorsAreNotRetried(status: Int) async throws {
         try await withFakeReceiver(respond: { $0 == 0 ? .status(status) : .ok }) { receiver in
             let counts = ResultCounts()
-            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: quietLogger, retryPolicy: fastRetry, onResult: counts.onResult)
+            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: silentLogger, retryPolicy: fastRetry, onResult: counts.onResult)
             try await withDelivery(delivery) { _ in
-                delivery.submit(Fixture.alerts(2))
+                delivery.submit(DeliveryFixture.alerts(2))
                 try await counts.waitFor("webhook:ops", .failed, atLeast: 2)
-                delivery.submit([Fixture.alert(feature: "next")])  // the queue moves on
+                delivery.submit([DeliveryFixture.alert(feature: "next")])  // the queue moves on
                 try await counts.waitFor("webhook:ops", .sent, atLeast: 1)
             }
             #expect(receiver.requests.count == 2)
@@ -45,9 +45,9 @@ struct DeliveryRetryTests {
     @Test func deliversAfterTheReceiverComesUp() async throws {
         let port = try await vacantPort()
         let counts = ResultCounts()
-        let delivery = AlertDelivery(settings: Self.webhook("http://127.0.0.1:\(port)/hook"), logger: quietLogger, retryPolicy: fastRetry, onResult: counts.onResult)
+        let delivery = AlertDelivery(settings: Self.webhook("http://127.0.0.1:\(port)/hook"), logger: silentLogger, retryPolicy: fastRetry, onResult: counts.onResult)
         try await withDelivery(delivery) { _ in
-            delivery.submit([Fixture.alert()])
+            delivery.submit([DeliveryFixture.alert()])
             try await Task.sleep(for: .milliseconds(300))  // connection refused, retrying
             #expect(counts.count("webhook:ops", .sent) == 0)
             #expect(counts.count("webhook:ops", .failed) == 0)
@@ -65,9 +65,9 @@ struct DeliveryRetryTests {
             let counts = ResultCounts()
             var policy = fastRetry
             policy.maxAttempts = 3
-            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: quietLogger, retryPolicy: policy, onResult: counts.onResult)
+            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: silentLogger, retryPolicy: policy, onResult: counts.onResult)
             try await withDelivery(delivery) { _ in
-                delivery.submit(Fixture.alerts(2))
+                delivery.submit(DeliveryFixture.alerts(2))
                 try await counts.waitFor("webhook:ops", .failed, atLeast: 2)
             }
             #expect(receiver.requests.count == 3)
@@ -79,10 +79,10 @@ struct DeliveryRetryTests {
         try await withFakeReceiver(respond: { _ in .status(500) }) { receiver in
             let counts = ResultCounts()
             let policy = RetryPolicy(initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(50), maxAttempts: 1000, maxAge: .milliseconds(300))
-            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: quietLogger, retryPolicy: policy, onResult: counts.onResult)
+            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: silentLogger, retryPolicy: policy, onResult: counts.onResult)
             let started = ContinuousClock.now
             try await withDelivery(delivery) { _ in
-                delivery.submit([Fixture.alert()])
+                delivery.submit([DeliveryFixture.alert()])
                 try await counts.waitFor("webhook:ops", .failed, atLeast: 1)
             }
             #expect(ContinuousClock.now - started < .seconds(3))
@@ -93,9 +93,9 @@ struct DeliveryRetryTests {
     @Test func honoursRetryAfterUpToTheCap() async throws {
         try await withFakeReceiver(respond: { $0 == 0 ? .status(429, headers: ["Retry-After": "120"]) : .ok }) { receiver in
             let counts = ResultCounts()
-            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: quietLogger, retryPolicy: fastRetry, onResult: counts.onResult)
+            let delivery = AlertDelivery(settings: Self.webhook(receiver.baseURL), logger: silentLogger, retryPolicy: fastRetry, onResult: counts.onResult)
             try await withDelivery(delivery) { _ in
-                delivery.submit([Fixture.alert()])
+                delivery.submit([DeliveryFixture.alert()])
                 try await counts.waitFor("webhook:ops", .sent, atLeast: 1)
             }
             let requests = receiver.requests
@@ -106,7 +106,7 @@ struct DeliveryRetryTests {
     }
 }
 
-@Suite struct RetryPolicyTests {
+@Suite struct DeliveryRetryPolicyTests {
     @Test(arguments: [(1, 500), (2, 1000), (3, 2000), (6, 16_000), (7, 30_000), (50, 30_000)] as [(Int, Int64)])
     func ceilingDoublesUpToTheCap(attempt: Int, millis: Int64) {
         #expect(RetryPolicy.standard.ceiling(afterAttempt: attempt) == .milliseconds(millis))
@@ -114,7 +114,7 @@ struct DeliveryRetryTests {
 
     @Test(arguments: 1...12)
     func delayHasFullJitterBelowTheCeiling(attempt: Int) {
-        var generator = SplitMix64(seed: UInt64(attempt))
+        var generator = JitterSplitMix64(seed: UInt64(attempt))
         let ceiling = RetryPolicy.standard.ceiling(afterAttempt: attempt)
         let delays = (0..<200).map { _ in RetryPolicy.standard.delay(afterAttempt: attempt, using: &generator) }
         #expect(delays.allSatisfy { $0 >= .zero && $0 <= ceiling })
@@ -122,7 +122,7 @@ struct DeliveryRetryTests {
     }
 
     @Test func retryAfterRaisesTheDelayButNotPastTheCap() {
-        var generator = SplitMix64(seed: 1)
+        var generator = JitterSplitMix64(seed: 1)
         #expect(RetryPolicy.standard.delay(afterAttempt: 1, retryAfter: .seconds(5), using: &generator) == .seconds(5))
         #expect(RetryPolicy.standard.delay(afterAttempt: 1, retryAfter: .seconds(120), using: &generator) == .seconds(30))
     }
@@ -133,8 +133,8 @@ struct DeliveryRetryTests {
     }
 }
 
-/// Seeded SplitMix64 (Steele et al.) for the jitter tests.
-struct SplitMix64: RandomNumberGenerator {
+/// Seeded JitterSplitMix64 (Steele et al.) for the jitter tests.
+struct JitterSplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

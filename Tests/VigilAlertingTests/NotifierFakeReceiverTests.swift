@@ -1,5 +1,5 @@
 // Shared test doubles for the notifier and delivery suites: an in-process HTTP receiver
-// (Hummingbird on 127.0.0.1, port 0), a JSON value decoded with JSONDecoder, result counters, a
+// (Hummingbird on 127.0.0.1, port 0), a ReceivedJSON value decoded with JSONDecoder, result counters, a
 // capturing log handler and alert fixtures.
 
 import Foundation
@@ -35,7 +35,7 @@ final class FakeReceiver: Sendable {
         /// Wall-clock receipt time, Unix epoch milliseconds.
         var receivedAtMillis: Int64
 
-        func json() throws -> JSON { try JSONDecoder().decode(JSON.self, from: Data(body)) }
+        func json() throws -> ReceivedJSON { try JSONDecoder().decode(ReceivedJSON.self, from: Data(body)) }
     }
 
     /// The requests received so far, in order.
@@ -82,19 +82,21 @@ func withFakeReceiver<T: Sendable>(
     let log = FakeReceiver.Log()
     let counter = Atomic<Int>(0)
     let router = Router()
-    router.on("**", method: .post) { request, _ -> Response in
+    let handle: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
         let index = counter.add(1, ordering: .relaxed).oldValue
         let bytes = try await request.body.collect(upTo: 16 << 20)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         log.append(Received(method: request.method.rawValue, path: request.uri.path, headers: headers,
-                            body: Array(bytes.readableBytesView), receivedAt: .now, receivedAtMillis: nowMillis()))
+                            body: Array(bytes.readableBytesView), receivedAt: .now, receivedAtMillis: wallClockMillis()))
         let answer = respond(index)
         if answer.delay > .zero { try await Task.sleep(for: answer.delay) }
         var fields = HTTPFields()
         for (name, value) in answer.headers { fields[HTTPField.Name(name)!] = value }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: fields)
     }
+    router.on("/", method: .post, use: handle)  // `**` does not match the root
+    router.on("**", method: .post, use: handle)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = Application(
         router: router,
@@ -102,8 +104,8 @@ func withFakeReceiver<T: Sendable>(
         onServerRunning: { channel in
             if let port = channel.localAddress?.port { portContinuation.yield(port) }
         },
-        logger: quietLogger)
-    let group = ServiceGroup(services: [app], logger: quietLogger)
+        logger: silentLogger)
+    let group = ServiceGroup(services: [app], logger: silentLogger)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask {
             defer { portContinuation.finish() }
@@ -138,7 +140,7 @@ func vacantPort() async throws -> Int {
 
 /// Runs `delivery` in a `ServiceGroup` during `body`, then shuts it down gracefully.
 func withDelivery<T: Sendable>(_ delivery: AlertDelivery, _ body: (ServiceGroup) async throws -> T) async throws -> T {
-    let group = ServiceGroup(services: [delivery], logger: quietLogger)
+    let group = ServiceGroup(services: [delivery], logger: silentLogger)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         let result: T
@@ -182,7 +184,7 @@ final class ResultCounts: Sendable {
     }
 }
 
-func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+func wallClockMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
 /// Parses an RFC 3339 timestamp with optional fractional seconds to Unix epoch milliseconds.
 func epochMillis(_ text: String) throws -> Int64 {
@@ -192,40 +194,41 @@ func epochMillis(_ text: String) throws -> Int64 {
     return Int64((date.timeIntervalSince1970 * 1000).rounded())
 }
 
-// MARK: - JSON
+// MARK: - ReceivedJSON
 
-/// A JSON document decoded with `JSONDecoder` (exact doubles on Linux, unlike JSONSerialization).
-enum JSON: Decodable, Equatable, Sendable, CustomStringConvertible,
+/// A ReceivedJSON document decoded with `JSONDecoder` (exact doubles on Linux, unlike JSONSerialization).
+enum ReceivedJSON: Decodable, Equatable, Sendable, CustomStringConvertible,
     ExpressibleByStringLiteral, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
-    case null, bool(Bool), number(Double), string(String), array([JSON]), object([String: JSON])
+    case null, bool(Bool), number(Double), string(String), array([ReceivedJSON]), object([String: ReceivedJSON])
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Probe the kinds in turn; a mismatch is the expected answer, the last probe throws.
         if container.decodeNil() { self = .null }
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
         else if let value = try? container.decode(Double.self) { self = .number(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSON].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSON].self)) }
+        else if let value = try? container.decode([ReceivedJSON].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: ReceivedJSON].self)) }
     }
 
     init(stringLiteral value: String) { self = .string(value) }
     init(floatLiteral value: Double) { self = .number(value) }
     init(integerLiteral value: Int) { self = .number(Double(value)) }
     init(booleanLiteral value: Bool) { self = .bool(value) }
-    init(arrayLiteral elements: JSON...) { self = .array(elements) }
-    init(dictionaryLiteral elements: (String, JSON)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
+    init(arrayLiteral elements: ReceivedJSON...) { self = .array(elements) }
+    init(dictionaryLiteral elements: (String, ReceivedJSON)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
     init(nilLiteral: ()) { self = .null }
 
-    static func strings(_ dictionary: [String: String]) -> JSON { .object(dictionary.mapValues { .string($0) }) }
+    static func strings(_ dictionary: [String: String]) -> ReceivedJSON { .object(dictionary.mapValues { .string($0) }) }
 
-    subscript(key: String) -> JSON? {
+    subscript(key: String) -> ReceivedJSON? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
-    subscript(index: Int) -> JSON? {
+    subscript(index: Int) -> ReceivedJSON? {
         if case .array(let array) = self, array.indices.contains(index) { return array[index] }
         return nil
     }
@@ -235,7 +238,7 @@ enum JSON: Decodable, Equatable, Sendable, CustomStringConvertible,
         return nil
     }
 
-    var array: [JSON]? {
+    var array: [ReceivedJSON]? {
         if case .array(let array) = self { return array }
         return nil
     }
@@ -246,7 +249,7 @@ enum JSON: Decodable, Equatable, Sendable, CustomStringConvertible,
     }
 
     /// A copy with `key` removed from the object (to compare the rest exactly).
-    func removing(_ key: String) -> JSON {
+    func removing(_ key: String) -> ReceivedJSON {
         if case .object(var object) = self { object[key] = nil; return .object(object) }
         return self
     }
@@ -265,7 +268,7 @@ enum JSON: Decodable, Equatable, Sendable, CustomStringConvertible,
 
 // MARK: - Logging
 
-let quietLogger: Logger = {
+let silentLogger: Logger = {
     var logger = Logger(label: "vigil.test", factory: { _ in SwiftLogNoOpLogHandler() })
     logger.logLevel = .critical
     return logger
@@ -305,7 +308,7 @@ final class LogCapture: Sendable {
 
 // MARK: - Fixtures
 
-enum Fixture {
+enum DeliveryFixture {
     /// 2024-05-01T12:00:00.250Z
     static let startsAtMillis: Int64 = 1_714_564_800_250
     static let startsAtText = "2024-05-01T12:00:00.250Z"

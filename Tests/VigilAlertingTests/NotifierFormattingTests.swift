@@ -1,12 +1,12 @@
 import Testing
 @testable import VigilAlerting
 
-@Suite struct RFC3339Tests {
+@Suite struct NotifierRFC3339Tests {
     @Test(arguments: [
         (0, "1970-01-01T00:00:00.000Z"),
         (-1, "1969-12-31T23:59:59.999Z"),
-        (Fixture.startsAtMillis, Fixture.startsAtText),
-        (Fixture.endsAtMillis, Fixture.endsAtText),
+        (DeliveryFixture.startsAtMillis, DeliveryFixture.startsAtText),
+        (DeliveryFixture.endsAtMillis, DeliveryFixture.endsAtText),
         (951_782_400_000, "2000-02-29T00:00:00.000Z"),
         (4_107_542_399_999, "2100-02-28T23:59:59.999Z"),
         (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
@@ -37,6 +37,6 @@ import Testing
         ("", "", ""),
     ])
     func generatorURLPrefersTheAlertsOwn(own: String, agentURL: String, expected: String) {
-        #expect(generatorURL(for: Fixture.alert(generatorURL: own), agentURL: agentURL) == expected)
+        #expect(generatorURL(for: DeliveryFixture.alert(generatorURL: own), agentURL: agentURL) == expected)
     }
 }

@@ -8,17 +8,17 @@ struct LogNotifierTests {
         let capture = LogCapture()
         let counts = ResultCounts()
         let delivery = AlertDelivery(settings: NotifierSettings(log: true), logger: capture.logger, onResult: counts.onResult)
-        delivery.submit([Fixture.alert(), Fixture.alert(feature: "age", state: .pending)])
-        delivery.submit([Fixture.alert()])  // still firing
-        delivery.submit([Fixture.alert(state: .resolved)])
+        delivery.submit([DeliveryFixture.alert(), DeliveryFixture.alert(feature: "age", state: .pending)])
+        delivery.submit([DeliveryFixture.alert()])  // still firing
+        delivery.submit([DeliveryFixture.alert(state: .resolved)])
         let lines = capture.records.filter { $0.contains("Alert ") }
         try #require(lines.count == 2)
         #expect(lines[0].hasPrefix("info Alert firing."))
         #expect(lines[0].contains("alert.name=FeatureDrift"))
         #expect(lines[0].contains("alert.label.feature=amount"))
-        #expect(lines[0].contains("alert.starts_at=\(Fixture.startsAtText)"))
+        #expect(lines[0].contains("alert.starts_at=\(DeliveryFixture.startsAtText)"))
         #expect(lines[1].hasPrefix("info Alert resolved."))
-        #expect(lines[1].contains("alert.ends_at=\(Fixture.endsAtText)"))
+        #expect(lines[1].contains("alert.ends_at=\(DeliveryFixture.endsAtText)"))
         #expect(counts.count("log", .sent) == 2)
         #expect(delivery.notifierNames == ["log"])
     }
@@ -38,10 +38,11 @@ struct LogNotifierTests {
                 let counts = ResultCounts()
                 let delivery = AlertDelivery(settings: settings, logger: capture.logger, retryPolicy: fastRetry, onResult: counts.onResult)
                 try await withDelivery(delivery) { _ in
-                    delivery.submit(Fixture.alerts(3))
-                    delivery.submit([Fixture.alert(feature: "f0", state: .resolved)])
-                    try await counts.waitFor("webhook:ops", .failed, atLeast: 1)
-                    try await counts.waitFor("pagerduty", .sent, atLeast: 2)
+                    delivery.submit(DeliveryFixture.alerts(3))
+                    delivery.submit([DeliveryFixture.alert(feature: "f0", state: .resolved)])
+                    await delivery.flush(timeout: .seconds(10))
+                    #expect(counts.count("webhook:ops", .failed) >= 1)
+                    #expect(counts.count("pagerduty", .sent) >= 1)
                 }
             }
         }

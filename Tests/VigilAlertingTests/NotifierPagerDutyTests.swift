@@ -11,14 +11,14 @@ struct PagerDutyNotifierTests {
         NotifierSettings(pagerDuty: .init(routingKey: routingKey, url: receiver.baseURL + "/v2/enqueue"), log: false, agentURL: agentURL)
     }
 
-    static func trigger(_ alert: Alert) -> JSON {
-        var details = alert.labels.merging(alert.annotations) { $1 }.mapValues { JSON.string($0) }
+    static func trigger(_ alert: Alert) -> ReceivedJSON {
+        var details = alert.labels.merging(alert.annotations) { $1 }.mapValues { ReceivedJSON.string($0) }
         details["value"] = .number(alert.value)
-        var payload: [String: JSON] = [
+        var payload: [String: ReceivedJSON] = [
             "summary": .string(alert.annotations["summary"]!),
             "source": .string(agentURL),
             "severity": .string(alert.labels["severity"]!),
-            "timestamp": .string(Fixture.startsAtText),
+            "timestamp": .string(DeliveryFixture.startsAtText),
             "component": .string(alert.labels["model"]!),
             "class": .string(alert.labels["alertname"]!),
             "custom_details": .object(details),
@@ -27,11 +27,11 @@ struct PagerDutyNotifierTests {
         return ["routing_key": .string(routingKey), "event_action": "trigger", "dedup_key": .string(alert.fingerprint), "payload": .object(payload)]
     }
 
-    @Test(arguments: [Fixture.alert(feature: "amount"), Fixture.alert(name: "DatasetDrift", feature: nil, severity: "warning")])
+    @Test(arguments: [DeliveryFixture.alert(feature: "amount"), DeliveryFixture.alert(name: "DatasetDrift", feature: nil, severity: "warning")])
     func triggerHasTheEventsV2Payload(alert: Alert) async throws {
         try await withFakeReceiver(respond: { _ in .status(202) }) { receiver in
             let counts = ResultCounts()
-            let delivery = AlertDelivery(settings: Self.settings(receiver), logger: quietLogger, onResult: counts.onResult)
+            let delivery = AlertDelivery(settings: Self.settings(receiver), logger: silentLogger, onResult: counts.onResult)
             let request = try await withDelivery(delivery) { _ in
                 delivery.submit([alert])
                 return try #require(try await receiver.waitForRequests(1).first)
@@ -47,8 +47,8 @@ struct PagerDutyNotifierTests {
 
     @Test func triggerAgainAfterRestartWithTheSameDedupKeyThenResolve() async throws {
         try await withFakeReceiver(respond: { _ in .status(202) }) { receiver in
-            let firing = Fixture.alert()
-            let first = AlertDelivery(settings: Self.settings(receiver), logger: quietLogger)
+            let firing = DeliveryFixture.alert()
+            let first = AlertDelivery(settings: Self.settings(receiver), logger: silentLogger)
             try await withDelivery(first) { _ in
                 first.submit([firing])
                 _ = try await receiver.waitForRequests(1)
@@ -57,11 +57,11 @@ struct PagerDutyNotifierTests {
             }
             #expect(receiver.requests.count == 1)
             // A new instance (restart) triggers again; PagerDuty de-duplicates on the key.
-            let second = AlertDelivery(settings: Self.settings(receiver), logger: quietLogger)
+            let second = AlertDelivery(settings: Self.settings(receiver), logger: silentLogger)
             try await withDelivery(second) { _ in
                 second.submit([firing])
                 _ = try await receiver.waitForRequests(2)
-                second.submit([Fixture.alert(state: .resolved)])
+                second.submit([DeliveryFixture.alert(state: .resolved)])
                 _ = try await receiver.waitForRequests(3)
             }
             let events = try receiver.requests.map { try $0.json() }
@@ -74,22 +74,22 @@ struct PagerDutyNotifierTests {
 
     @Test(arguments: [("critical", "critical"), ("error", "error"), ("warning", "warning"), ("info", "info"), ("page", "warning"), ("", "warning")])
     func severityComesFromTheLabel(label: String, severity: String) throws {
-        let alert = Fixture.alert(severity: label)
+        let alert = DeliveryFixture.alert(severity: label)
         let event = PagerDutyNotifier.event(for: QueuedAlert(alert: alert, fingerprint: alert.fingerprint, batch: 0), routingKey: "k", source: "s")
         #expect(event.payload?.severity == severity)
     }
 
-    @Test(arguments: [(Double.nan, JSON.string("NaN")), (.infinity, "+Inf"), (-.infinity, "-Inf"), (0.1 + 0.2, .number(0.1 + 0.2))])
-    func valueIsANumberWhenJSONCanCarryIt(value: Double, expected: JSON) throws {
-        let alert = Fixture.alert(value: value)
+    @Test(arguments: [(Double.nan, ReceivedJSON.string("NaN")), (.infinity, "+Inf"), (-.infinity, "-Inf"), (0.1 + 0.2, .number(0.1 + 0.2))])
+    func valueIsANumberWhenJSONCanCarryIt(value: Double, expected: ReceivedJSON) throws {
+        let alert = DeliveryFixture.alert(value: value)
         let notifier = PagerDutyNotifier(settings: .init(routingKey: "k", url: "http://x/"), source: "s", timeout: .seconds(1))
         let request = try notifier.request(for: [QueuedAlert(alert: alert, fingerprint: alert.fingerprint, batch: 0)], nowMillis: 0)
-        let event = try JSONDecoder().decode(JSON.self, from: Data(request.body))
+        let event = try JSONDecoder().decode(ReceivedJSON.self, from: Data(request.body))
         #expect(event["payload"]?["custom_details"]?["value"] == expected)
     }
 
     @Test func summaryFallsBackToTheLabelsAndIsTruncated() throws {
-        var alert = Fixture.alert()
+        var alert = DeliveryFixture.alert()
         alert.annotations["summary"] = nil
         let queued = QueuedAlert(alert: alert, fingerprint: alert.fingerprint, batch: 0)
         #expect(PagerDutyNotifier.event(for: queued, routingKey: "k", source: "s").payload?.summary == "FeatureDrift fraud amount")

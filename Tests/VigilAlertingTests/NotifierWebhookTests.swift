@@ -10,12 +10,12 @@ struct WebhookNotifierTests {
         NotifierSettings(webhooks: [.init(name: "ops", url: receiver.baseURL + "/hook", headers: headers)], log: false, agentURL: agentURL)
     }
 
-    static func item(_ alert: Alert, status: String, endsAt: String) -> JSON {
+    static func item(_ alert: Alert, status: String, endsAt: String) -> ReceivedJSON {
         [
             "status": .string(status),
             "labels": .strings(alert.labels),
             "annotations": .strings(alert.annotations),
-            "startsAt": .string(Fixture.startsAtText),
+            "startsAt": .string(DeliveryFixture.startsAtText),
             "endsAt": .string(endsAt),
             "generatorURL": .string(alert.generatorURL),
             "fingerprint": .string(alert.fingerprint),
@@ -26,10 +26,10 @@ struct WebhookNotifierTests {
         try await withFakeReceiver { receiver in
             let counts = ResultCounts()
             let headers = ["Authorization": "Bearer s3cr3t", "X-Team": "risk"]
-            let delivery = AlertDelivery(settings: Self.settings(receiver, headers: headers), logger: quietLogger, onResult: counts.onResult)
-            let amount = Fixture.alert(feature: "amount")
-            let resolved = Fixture.alert(feature: "merchant_category", state: .resolved)
-            let age = Fixture.alert(feature: "age")
+            let delivery = AlertDelivery(settings: Self.settings(receiver, headers: headers), logger: silentLogger, onResult: counts.onResult)
+            let amount = DeliveryFixture.alert(feature: "amount")
+            let resolved = DeliveryFixture.alert(feature: "merchant_category", state: .resolved)
+            let age = DeliveryFixture.alert(feature: "age")
             try await withDelivery(delivery) { _ in
                 delivery.submit([amount, resolved, age])
                 _ = try await receiver.waitForRequests(2)
@@ -44,7 +44,7 @@ struct WebhookNotifierTests {
             }
             var common = amount.labels
             common["feature"] = nil
-            let firingBody: JSON = [
+            let firingBody: ReceivedJSON = [
                 "version": "4",
                 "groupKey": "{}:{}",
                 "truncatedAlerts": 0,
@@ -57,7 +57,7 @@ struct WebhookNotifierTests {
                 "alerts": [Self.item(amount, status: "firing", endsAt: "0001-01-01T00:00:00Z"), Self.item(age, status: "firing", endsAt: "0001-01-01T00:00:00Z")],
             ]
             #expect(try requests[0].json() == firingBody)
-            let resolvedBody: JSON = [
+            let resolvedBody: ReceivedJSON = [
                 "version": "4",
                 "groupKey": "{}:{}",
                 "truncatedAlerts": 0,
@@ -67,7 +67,7 @@ struct WebhookNotifierTests {
                 "commonLabels": .strings(resolved.labels),
                 "commonAnnotations": .strings(resolved.annotations),
                 "externalURL": .string(Self.agentURL),
-                "alerts": [Self.item(resolved, status: "resolved", endsAt: Fixture.endsAtText)],
+                "alerts": [Self.item(resolved, status: "resolved", endsAt: DeliveryFixture.endsAtText)],
             ]
             #expect(try requests[1].json() == resolvedBody)
             #expect(counts.count("webhook:ops", .sent) == 3)
@@ -76,10 +76,10 @@ struct WebhookNotifierTests {
 
     @Test func eachSubmittedBatchIsOneRequest() async throws {
         try await withFakeReceiver { receiver in
-            let delivery = AlertDelivery(settings: Self.settings(receiver), logger: quietLogger)
+            let delivery = AlertDelivery(settings: Self.settings(receiver), logger: silentLogger)
             try await withDelivery(delivery) { _ in
-                delivery.submit([Fixture.alert(feature: "a"), Fixture.alert(feature: "b")])
-                delivery.submit([Fixture.alert(feature: "c")])
+                delivery.submit([DeliveryFixture.alert(feature: "a"), DeliveryFixture.alert(feature: "b")])
+                delivery.submit([DeliveryFixture.alert(feature: "c")])
                 _ = try await receiver.waitForRequests(2)
             }
             let sizes = try receiver.requests.map { try #require(try $0.json()["alerts"]?.array).count }
@@ -91,9 +91,9 @@ struct WebhookNotifierTests {
         try await withFakeReceiver { receiver in
             var settings = Self.settings(receiver)
             settings.agentURL = "http://vigil.example:9877/"
-            let delivery = AlertDelivery(settings: settings, logger: quietLogger)
+            let delivery = AlertDelivery(settings: settings, logger: silentLogger)
             try await withDelivery(delivery) { _ in
-                delivery.submit([Fixture.alert(model: "fraud v2", generatorURL: "")])
+                delivery.submit([DeliveryFixture.alert(model: "fraud v2", generatorURL: "")])
                 _ = try await receiver.waitForRequests(1)
             }
             let body = try #require(receiver.requests.first).json()

@@ -62,8 +62,11 @@ package final class Agent: Sendable {
             status: { [status] in status.statusJSON() },
             alerts: { [alerts] in alerts.json() },
             window: { [status] model in status.window(model) })
+        let http = configuration.http
         let server = ExpositionServer(
-            host: configuration.http.host, port: configuration.http.port, registry: metrics, routes: routes,
+            host: http.host, port: http.port, registry: metrics, routes: routes,
+            security: HTTPSecurity(certificatePath: http.tlsCertificatePath, keyPath: http.tlsKeyPath,
+                                   bearerToken: http.bearerToken, basicAuthUsers: http.basicAuthUsers),
             logger: logger,
             onListening: { [logger, onListening] port in
                 logger.info("HTTP server listening.", metadata: ["http.port": "\(port)"])

@@ -57,7 +57,8 @@ package final class AlertDelivery: Service, Sendable {
         self.drainBudget = drainBudget
         self.retryPolicy = retryPolicy
         self.onResult = onResult
-        let requestTimeout = settings.alertmanager?.timeout ?? .seconds(10)
+        // SPEC §4 has a timeout for Alertmanager only; PagerDuty and webhooks get its default.
+        let requestTimeout = Duration.seconds(10)
         var notifiers: [any Notifier] = []
         var names: [String] = []
         if let alertmanager = settings.alertmanager, !alertmanager.urls.isEmpty {
@@ -95,10 +96,11 @@ package final class AlertDelivery: Service, Sendable {
     /// Queues the transitions among `alerts` for every notifier. Synchronous and non-blocking.
     package func submit(_ alerts: [Alert]) {
         let now = ContinuousClock.now
+        let candidates = alerts.compactMap { $0.state == .pending ? nil : ($0, $0.fingerprint) }  // hashing outside the lock
+        guard !candidates.isEmpty else { return }
         let transitions = state.withLock { state -> [QueuedAlert] in
             var transitions: [QueuedAlert] = []
-            for alert in alerts where alert.state != .pending {
-                let fingerprint = alert.fingerprint
+            for (alert, fingerprint) in candidates {
                 if alert.state == .firing {
                     if let known = state.firing[fingerprint], known.alert.startsAtMillis == alert.startsAtMillis {
                         state.firing[fingerprint]?.alert = alert
@@ -118,9 +120,7 @@ package final class AlertDelivery: Service, Sendable {
             for queued in transitions { logNotifier.log(queued.alert, fingerprint: queued.fingerprint) }
             onResult(logNotifier.name, .sent, transitions.count)
         }
-        // Firing first, then resolved: a webhook sends one request per status and batch.
-        let ordered = transitions.filter { $0.alert.state == .firing } + transitions.filter { $0.alert.state == .resolved }
-        for queue in queues { enqueue(ordered, on: queue) }
+        for queue in queues { enqueue(queue.notifier.arrange(transitions), on: queue) }
     }
 
     private func enqueue(_ alerts: [QueuedAlert], on queue: DeliveryQueue, resending: Bool = false) {

@@ -12,6 +12,9 @@ protocol Notifier: Sendable {
     var maxAlertsPerRequest: Int { get }
     /// Whether `next` may go into the same request as `first` (queued before it).
     func canShareRequest(_ first: QueuedAlert, _ next: QueuedAlert) -> Bool
+    /// The order in which one submitted batch is queued (default: as submitted, so a resolution
+    /// and a re-fire of one alert in the same batch keep their order).
+    func arrange(_ batch: [QueuedAlert]) -> [QueuedAlert]
     /// The request for `alerts` (1 ... `maxAlertsPerRequest`, mutually shareable), built at each
     /// attempt so times relative to "now" are fresh.
     /// - Parameter nowMillis: processing time, Unix epoch milliseconds.
@@ -50,6 +53,7 @@ struct NotifierError: Error, CustomStringConvertible {
 
 extension Notifier {
     func canShareRequest(_ first: QueuedAlert, _ next: QueuedAlert) -> Bool { true }
+    func arrange(_ batch: [QueuedAlert]) -> [QueuedAlert] { batch }
 }
 
 /// `scheme://host[:port]` of `url` (everything before the first `/` after `://`, minus any

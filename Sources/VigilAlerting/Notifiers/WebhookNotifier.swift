@@ -58,6 +58,11 @@ struct WebhookNotifier: Notifier {
         first.batch == next.batch && (first.alert.state == .resolved) == (next.alert.state == .resolved)
     }
 
+    /// Firing first, then resolved, so each status of a batch is one contiguous request.
+    func arrange(_ batch: [QueuedAlert]) -> [QueuedAlert] {
+        batch.filter { $0.alert.state != .resolved } + batch.filter { $0.alert.state == .resolved }
+    }
+
     func request(for alerts: [QueuedAlert], nowMillis: Int64) throws(NotifierError) -> NotificationRequest {
         let status = alerts.first?.alert.state == .resolved ? "resolved" : "firing"
         let items = alerts.map { queued in

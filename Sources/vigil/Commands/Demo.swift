@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VigilAgent
 
 struct Demo: AsyncParsableCommand {
@@ -13,7 +14,8 @@ struct Demo: AsyncParsableCommand {
     @Option(name: .long, help: "Demo configuration (default: config/demo.yaml, or the built-in one).") var config: String?
 
     func run() async throws {
-        logging.bootstrap()
+        // On a terminal the live dashboard is the output: log only warnings unless asked.
+        logging.bootstrap(defaultLevel: isatty(STDERR_FILENO) != 0 ? "warning" : "info")
         try await DemoCommand.run(.init(port: port, rate: rate, driftAfter: driftAfter, duration: duration, configurationPath: config))
     }
 }
