@@ -1,4 +1,6 @@
 package import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HTTPTypes
 package import Logging
 import NIOCore
@@ -6,7 +8,8 @@ import ServiceLifecycle
 
 /// The HTTP server of SPEC §8 (`/metrics`, health, readiness and the JSON API) as a `Service`.
 ///
-/// Runs a Hummingbird application; graceful shutdown of the enclosing `ServiceGroup` stops it after
+/// Runs a Hummingbird application, over HTTPS when `security.usesTLS` and behind
+/// `AuthenticationMiddleware` when `security.requiresAuthentication`; graceful shutdown of the enclosing `ServiceGroup` stops it after
 /// in-flight requests. Put it first in the group so it shuts down last (STYLE §3).
 package struct ExpositionServer: Service {
     private let host: String
@@ -20,7 +23,8 @@ package struct ExpositionServer: Service {
 
     /// - Parameters:
     ///   - port: 0 binds an ephemeral port; `onListening` receives the bound one.
-    ///   - middleware: runs before every route, in order (the hook for `http.auth`).
+    ///   - security: `http.tls` and `http.auth` (SPEC §4).
+    ///   - middleware: runs before every route, in order, after authentication.
     ///   - onListening: called once the socket is bound, with the bound port.
     package init(
         host: String,
@@ -42,16 +46,24 @@ package struct ExpositionServer: Service {
         self.onListening = onListening
     }
 
+    /// Serves until graceful shutdown. Throws `HTTPSecurityError` before binding when the TLS
+    /// certificate or key cannot be used.
     package func run() async throws {
-        let router = Self.makeRouter(registry: registry, routes: routes, middleware: middleware)
+        let router = Self.makeRouter(registry: registry, routes: routes, security: security, middleware: middleware)
+        let tls = try security.serverTLSConfiguration()
+        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
         let (host, port, logger, onListening) = (host, port, logger, onListening)
-        // TLS (SPEC §4 `http.tls`) will pass `server: .tls(...)` here.
+        let scheme = tls == nil ? "http" : "https"
+        let authentication = security.requiresAuthentication ? "required" : "off"
         let app = Application(
             router: router,
+            server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
-                logger.debug("HTTP server listening.", metadata: ["http.host": "\(host)", "http.port": "\(bound)"])
+                logger.debug("HTTP server listening.", metadata: [
+                    "http.host": "\(host)", "http.port": "\(bound)", "http.scheme": "\(scheme)", "http.auth": "\(authentication)",
+                ])
                 onListening(bound)
             },
             logger: logger
@@ -60,13 +72,20 @@ package struct ExpositionServer: Service {
     }
 
     /// The routes of SPEC §8 on a router (also what `app.test(.router)` tests drive).
-    /// - Parameter middleware: added before the routes, so it applies to all of them.
+    /// - Parameters:
+    ///   - security: with `http.auth` set, `AuthenticationMiddleware` guards every path but `/healthz`
+    ///     (unknown paths included). TLS is the server's business, not the router's.
+    ///   - middleware: added before the routes (after authentication), so it applies to all of them.
     package static func makeRouter(
         registry: MetricsRegistry,
         routes: ExpositionRoutes,
+        security: HTTPSecurity = HTTPSecurity(),
         middleware: [any MiddlewareProtocol<Request, Response, BasicRequestContext>] = []
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        if security.requiresAuthentication {
+            router.add(middleware: AuthenticationMiddleware<BasicRequestContext>(security))
+        }
         for item in middleware { router.add(middleware: item) }
 
         router.get("/metrics") { request, _ -> Response in

@@ -1,3 +1,11 @@
+import HummingbirdTLS
+import NIOSSL
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// SPEC §4 `http.tls` and `http.auth`: HTTPS from PEM files, and bearer-token or basic
 /// authentication on every path but `/healthz`.
 package struct HTTPSecurity: Sendable, Equatable {
@@ -18,4 +26,63 @@ package struct HTTPSecurity: Sendable, Equatable {
 
     package var usesTLS: Bool { certificatePath != nil && keyPath != nil }
     package var requiresAuthentication: Bool { bearerToken != nil || !basicAuthUsers.isEmpty }
+
+    /// Loads and checks the certificate chain and key (nil without TLS): files that cannot be
+    /// read, hold no PEM certificate or key, or a key that does not match the certificate throw
+    /// here, at startup, with the configuration key and the file in the message.
+    /// Reads files (blocking): call once at startup, not on an event loop.
+    func serverTLSConfiguration() throws(HTTPSecurityError) -> TLSConfiguration? {
+        guard usesTLS, let certificatePath, let keyPath else { return nil }
+        try Self.checkReadable(certificatePath, key: "http.tls.cert_file", code: .certificate)
+        try Self.checkReadable(keyPath, key: "http.tls.key_file", code: .privateKey)
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        } catch {
+            throw HTTPSecurityError(.certificate, "http.tls.cert_file: no PEM certificate in \"\(certificatePath)\" (\(error))")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw HTTPSecurityError(.privateKey, "http.tls.key_file: no unencrypted PEM private key in \"\(keyPath)\" (\(error))")
+        }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        // What the server builds per listener; BoringSSL checks here that the key fits the certificate.
+        do {
+            _ = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw HTTPSecurityError(.keyMismatch, "http.tls: the key in \"\(keyPath)\" does not fit the certificate in \"\(certificatePath)\" (\(error))")
+        }
+        return configuration
+    }
+
+    private static func checkReadable(_ path: String, key: String, code: HTTPSecurityError.Code) throws(HTTPSecurityError) {
+        guard access(path, R_OK) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw HTTPSecurityError(code, "\(key): cannot read \"\(path)\": \(reason)")
+        }
+    }
+}
+
+/// A TLS certificate or key that cannot be used; startup fails with it (never a crash).
+package struct HTTPSecurityError: Error, CustomStringConvertible, Equatable {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let name: String
+        package static let certificate = Code(name: "tls_certificate")
+        package static let privateKey = Code(name: "tls_private_key")
+        package static let keyMismatch = Code(name: "tls_key_mismatch")
+        package var description: String { name }
+    }
+
+    package let code: Code
+    package let message: String
+
+    package init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    package var description: String { message }
 }

@@ -76,3 +76,27 @@ import VigilStats
     }
 }
 
+
+/// Performance from the labels inside the golden events (expected.json → windows[].performance,
+/// computed with scikit-learn 1.9.1). SPEC §7 says `macro_f1` is null for a binary model; the
+/// golden file chose macro F1 over both classes (its README, "Remaining SPEC ambiguities" 4):
+/// we follow SPEC and do not compare that one value.
+@Suite struct PerformanceGoldenTests {
+    @Test func binaryPerformancePerWindowMatchesScikitLearn() throws {
+        let result = try Replay.replay(configuration: try ReplayTests.goldenConfiguration(), input: try ReplayTests.fixture("events.jsonl", "gz", "golden"), logger: ReplayTests.logger)
+        let expected = try ReplayTests.json(try ReplayTests.fixture("expected", "json", "golden"))
+        let windows = try #require(((expected["reports"] as? [String: Any])?["full"] as? [String: Any])?["windows"] as? [[String: Any]])
+        for (window, want) in zip(result.windows, windows) {
+            let w = try #require(want["performance"] as? [String: Any])
+            let p = window.performance
+            let at = want["name"] as? String ?? "?"
+            #expect(p.labeled == w["labeled"] as? Int, "\(at)")
+            for (name, value) in [("accuracy", p.accuracy), ("precision", p.precision), ("recall", p.recall), ("f1", p.f1),
+                                  ("roc_auc", p.rocAUC), ("log_loss", p.logLoss), ("brier", p.brier)] {
+                #expect(isClose(value, JSON.number(w[name]), relative: 1e-9), "\(at) \(name): \(String(describing: value))")
+            }
+            #expect(p.macroF1 == nil && p.mae == nil && p.rmse == nil && p.mape == nil)
+        }
+        #expect(result.registry.value(VigilExposition.MetricCatalog.modelROCAUC, labels: ["credit"]) != nil)
+    }
+}

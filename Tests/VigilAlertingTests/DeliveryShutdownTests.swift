@@ -68,7 +68,7 @@ struct DeliveryShutdownTests {
             let started = ContinuousClock.now
             await delivery.flush(timeout: .milliseconds(300))
             let waited = ContinuousClock.now - started
-            #expect(waited >= .milliseconds(300) && waited < .seconds(2))
+            #expect(waited >= .milliseconds(300) && waited < .seconds(5))
         }
     }
 
@@ -76,6 +76,6 @@ struct DeliveryShutdownTests {
         let delivery = AlertDelivery(settings: NotifierSettings(pagerDuty: .init(routingKey: "k", url: "http://127.0.0.1:1"), log: true), logger: silentLogger)
         let started = ContinuousClock.now
         try await withDelivery(delivery) { group in await group.triggerGracefulShutdown() }
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(8))  // not the 10 s drain budget
     }
 }

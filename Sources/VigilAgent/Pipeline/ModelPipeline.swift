@@ -51,6 +51,17 @@ final class ModelPipeline {
     private var warmup: ReferenceCollector?
     /// Dropped panes kept for reuse (their buffers keep their capacity).
     private var recycled: [WindowPane] = []
+    /// How labelled events are scored (SPEC §7 performance).
+    private var performanceTask: PerformanceSummary.Task {
+        switch settings.task {
+        case .binaryClassification:
+            let positive = Double(settings.positiveClass) ?? (settings.positiveClass.lowercased() == "true" ? 1 : 0)
+            return .binary(threshold: settings.decisionThreshold, positive: positive)
+        case .regression: return .regression
+        case .multiclass: return .multiclass
+        }
+    }
+
     /// Incremented whenever the reference changes (warm-up completing).
     private(set) var referenceGeneration = 0
     /// The anomaly scorer, its columns mapped to this model's numeric features.
@@ -341,7 +352,7 @@ final class ModelPipeline {
         let n = batch.count
         var nonFiniteCursor = Array(repeating: 0, count: batch.nonFiniteRows.count)
         while row < n {
-            if countPane == nil { countPane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed, bins: paneBins, anomalyFeatures: anomalyModel?.dimension) }
+            if countPane == nil { countPane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: seed, bins: paneBins, anomalyFeatures: anomalyModel?.dimension, performance: performanceTask) }
             let room = windowEvents - countPane!.events
             let end = min(n, row + room)
             for r in row..<end { detectChange(batch, row: r) }
@@ -443,7 +454,7 @@ final class ModelPipeline {
             reused.reset(seed: paneSeed)
             return reused
         }
-        var pane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: paneSeed, bins: paneBins, anomalyFeatures: anomalyModel?.dimension)
+        var pane = WindowPane(schema: schema, capacity: settings.maxWindowSamples, seed: paneSeed, bins: paneBins, anomalyFeatures: anomalyModel?.dimension, performance: performanceTask)
         pane.referenceGeneration = referenceGeneration
         return pane
     }
@@ -484,6 +495,9 @@ final class ModelPipeline {
             for pane in members { if let a = pane.anomaly { merged.merge(a) } }
             window.anomaly = merged.report(model: model, events: events)
         }
+        var performance = PerformanceSummary(task: performanceTask)
+        for pane in members { performance.merge(pane.performance) }
+        window.performance = performance.report()
         if changeDetector != nil {
             let detections = members.reduce(0) { $0 + $1.changeDetections }
             window.changeDetection = [ChangeDetectionReport(target: "prediction", method: "page_hinkley", detected: detections > 0, detections: detections)]

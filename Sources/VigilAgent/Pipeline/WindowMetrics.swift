@@ -45,6 +45,13 @@ enum WindowMetrics {
                 metrics.remove(MetricCatalog.featureDrifted, labelPrefix: labels)
             }
         }
+        let p = report.performance
+        for (family, value) in [(MetricCatalog.modelAccuracy, p.accuracy), (MetricCatalog.modelPrecision, p.precision),
+                                (MetricCatalog.modelRecall, p.recall), (MetricCatalog.modelF1, p.f1),
+                                (MetricCatalog.modelROCAUC, p.rocAUC), (MetricCatalog.modelLogLoss, p.logLoss),
+                                (MetricCatalog.modelMAE, p.mae), (MetricCatalog.modelRMSE, p.rmse)] {
+            setOrRemove(&metrics, family, [model], value)
+        }
         if let anomaly = report.anomaly {
             setOrRemove(&metrics, MetricCatalog.anomalyRatio, [model], anomaly.ratio)
         }

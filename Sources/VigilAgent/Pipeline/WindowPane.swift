@@ -15,13 +15,17 @@ struct WindowPane {
     var anomaly: AnomalySummary?
     /// Page-Hinkley detections among the pane's events.
     var changeDetections = 0
+    /// Model performance from the labels that came with the events.
+    var performance: PerformanceSummary
     /// The reference the pane's bins and anomaly counts were set up for (panes are only
     /// recycled within one reference).
     var referenceGeneration = 0
 
     /// - Parameter bins: per numeric feature (and last, the numeric prediction), the reference's
     ///   PSI bins, counted exactly as events arrive; nil entries (or an empty list) without a reference.
-    init(schema: ModelSchema, capacity: Int, seed: UInt64, bins: [ReferenceBins?] = [], anomalyFeatures: Int? = nil) {
+    init(schema: ModelSchema, capacity: Int, seed: UInt64, bins: [ReferenceBins?] = [], anomalyFeatures: Int? = nil,
+         performance: PerformanceSummary.Task = .regression) {
+        self.performance = PerformanceSummary(task: performance)
         anomaly = anomalyFeatures.map { AnomalySummary(features: $0) }
         let numericCount = schema.numericFeatureNames.count
         numeric = (0..<numericCount).map {
@@ -56,6 +60,15 @@ struct WindowPane {
         if predictionClasses != nil, !batch.predictionCodes.isEmpty {
             batch.predictionCodes.withUnsafeBufferPointer { predictionClasses!.add($0, rows: rows) }
         }
+        if !batch.labelValues.isEmpty, !batch.predictionValues.isEmpty {
+            batch.predictionValues.withUnsafeBufferPointer { p in
+                batch.labelValues.withUnsafeBufferPointer { performance.add(predictions: p, labels: $0, rows: rows) }
+            }
+        } else if !batch.labelCodes.isEmpty, !batch.predictionCodes.isEmpty {
+            batch.predictionCodes.withUnsafeBufferPointer { p in
+                batch.labelCodes.withUnsafeBufferPointer { performance.add(predictionCodes: p, labelCodes: $0, rows: rows) }
+            }
+        }
     }
 
     /// Sorts every feature's sample once (the pane is final: its time has passed).
@@ -75,6 +88,7 @@ struct WindowPane {
         if predictionClasses != nil { predictionClasses = CategoricalSummary() }
         anomaly?.reset()
         changeDetections = 0
+        performance.reset()
     }
 
     mutating func recordNonFinite(feature: Int) {
