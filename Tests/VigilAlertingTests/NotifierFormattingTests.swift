@@ -1,5 +1,6 @@
 import Testing
 @testable import VigilAlerting
+import VigilStats
 
 @Suite struct NotifierRFC3339Tests {
     @Test(arguments: [

@@ -1,3 +1,5 @@
+import VigilStats
+
 /// Alertmanager v2 API (SPEC §10): `POST {url}/api/v2/alerts` with a JSON array of
 /// `{labels, annotations, startsAt, endsAt, generatorURL}`.
 ///

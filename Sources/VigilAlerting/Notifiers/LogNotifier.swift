@@ -1,3 +1,4 @@
+import VigilStats
 import Logging
 
 /// The `log` notifier (SPEC §4 `notify.log`): one info line per alert transition, labels in

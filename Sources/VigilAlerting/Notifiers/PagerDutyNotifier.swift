@@ -1,3 +1,5 @@
+import VigilStats
+
 /// PagerDuty Events API v2 (SPEC §10): one event per request, `trigger` for a firing alert and
 /// `resolve` for a resolved one, `dedup_key` = `Alert.fingerprint` so re-triggers after a restart
 /// land on the same incident.

@@ -1,3 +1,5 @@
+import VigilStats
+
 /// A generic webhook receiving the Alertmanager webhook body (SPEC §10, `version: "4"`), so
 /// existing Alertmanager webhook receivers work unchanged. One request per submitted batch and
 /// status: firing and resolved alerts of one `submit` go in two requests.

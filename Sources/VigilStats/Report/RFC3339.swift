@@ -1,18 +1,24 @@
-/// RFC 3339 timestamps in UTC with millisecond precision (`2024-05-01T12:00:00.250Z`), the format
-/// Alertmanager and PagerDuty parse. Pure arithmetic: no formatter, locale or time zone.
-enum RFC3339 {
-    /// `0001-01-01T00:00:00Z`: Go's zero time, what Alertmanager puts in a firing alert's `endsAt`
-    /// in webhook bodies.
-    static let zeroTime = "0001-01-01T00:00:00Z"
+/// RFC 3339 timestamps in UTC from Unix epoch milliseconds (report times, alert payloads).
+/// Pure arithmetic on the proleptic Gregorian calendar: no formatter, locale, time zone or clock.
+package enum RFC3339 {
+    /// `0001-01-01T00:00:00Z`: Go's zero time, what Alertmanager puts in a firing alert's
+    /// `endsAt` in webhook bodies.
+    package static let zeroTime = "0001-01-01T00:00:00Z"
 
-    /// Formats Unix epoch milliseconds (proleptic Gregorian calendar, years 0000–9999).
-    static func string(millis: Int64) -> String {
+    /// `2026-11-28T10:00:00Z`, with `.250` milliseconds only when the time is not a whole second.
+    package static func format(millis: Int64) -> String { format(millis: millis, alwaysMilliseconds: false) }
+
+    /// `2026-11-28T10:00:00.000Z`: always three fraction digits (Alertmanager, PagerDuty).
+    package static func string(millis: Int64) -> String { format(millis: millis, alwaysMilliseconds: true) }
+
+    static func format(millis: Int64, alwaysMilliseconds: Bool) -> String {
         let (days, millisOfDay) = floorDivision(millis, 86_400_000)
         let (year, month, day) = civil(fromDays: days)
         let seconds = millisOfDay / 1000
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
             + "T" + pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2)
-            + "." + pad(millisOfDay % 1000, 3) + "Z"
+        if alwaysMilliseconds || millisOfDay % 1000 != 0 { text += "." + pad(millisOfDay % 1000, 3) }
+        return text + "Z"
     }
 
     private static func floorDivision(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
