@@ -28,6 +28,21 @@ let package = Package(
             ],
             path: "Sources/VigilStats"
         ),
+        // The framework-free part of VigilExposition (registry, text/OpenMetrics writer, gzip):
+        // `Sources/ExpositionCore` holds symlinks to those files, `Sources/CZlib` to the zlib target.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "VigilExposition", dependencies: ["CZlib"], path: "Sources/ExpositionCore"),
+        .executableTarget(
+            name: "ExpositionBenchmarks",
+            dependencies: [
+                "VigilExposition",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ExpositionBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
         .executableTarget(
             name: "StatsBenchmarks",
             dependencies: [
@@ -43,7 +58,7 @@ let package = Package(
 )
 
 // The root package's settings (Package.swift there), so VigilStats compiles as it does in the product.
-for target in package.targets {
+for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings += [
         .enableUpcomingFeature("ExistentialAny"),
