@@ -9,8 +9,9 @@ import ServiceLifecycle
 /// The HTTP server of SPEC §8 (`/metrics`, health, readiness and the JSON API) as a `Service`.
 ///
 /// Runs a Hummingbird application, over HTTPS when `security.usesTLS` and behind
-/// `AuthenticationMiddleware` when `security.requiresAuthentication`; graceful shutdown of the enclosing `ServiceGroup` stops it after
-/// in-flight requests. Put it first in the group so it shuts down last (STYLE §3).
+/// `AuthenticationMiddleware` when `security.requiresAuthentication`; graceful shutdown of the
+/// enclosing `ServiceGroup` stops it after in-flight requests. Put it first in the group so it
+/// shuts down last (STYLE §3).
 package struct ExpositionServer: Service {
     private let host: String
     private let port: Int
@@ -50,7 +51,13 @@ package struct ExpositionServer: Service {
     /// certificate or key cannot be used.
     package func run() async throws {
         let router = Self.makeRouter(registry: registry, routes: routes, security: security, middleware: middleware)
-        let tls = try security.serverTLSConfiguration()
+        let tls: TLSConfiguration?
+        do {
+            tls = try security.serverTLSConfiguration()
+        } catch {
+            logger.error("HTTP server cannot start: unusable TLS certificate or key.", metadata: ["error": "\(error)", "error.code": "\(error.code)"])
+            throw error
+        }
         let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
         let (host, port, logger, onListening) = (host, port, logger, onListening)
         let scheme = tls == nil ? "http" : "https"
@@ -123,6 +130,13 @@ package struct ExpositionServer: Service {
             return json(.ok, body)
         }
         return router
+    }
+}
+
+// swift-service-lifecycle logs services with "\(service)"; the default would dump every field.
+extension ExpositionServer: CustomStringConvertible {
+    package var description: String {
+        "ExpositionServer(\(security.usesTLS ? "https" : "http")://\(host):\(port), auth: \(security.requiresAuthentication ? "required" : "off"))"
     }
 }
 

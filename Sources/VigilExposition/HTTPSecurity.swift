@@ -27,6 +27,12 @@ package struct HTTPSecurity: Sendable, Equatable {
     package var usesTLS: Bool { certificatePath != nil && keyPath != nil }
     package var requiresAuthentication: Bool { bearerToken != nil || !basicAuthUsers.isEmpty }
 
+    /// Checks that the TLS files can be used, as the server will at startup (for configuration
+    /// checks that want to fail before anything starts).
+    package func validateTLSFiles() throws(HTTPSecurityError) {
+        _ = try serverTLSConfiguration()
+    }
+
     /// Loads and checks the certificate chain and key (nil without TLS): files that cannot be
     /// read, hold no PEM certificate or key, or a key that does not match the certificate throw
     /// here, at startup, with the configuration key and the file in the message.
@@ -63,6 +69,22 @@ package struct HTTPSecurity: Sendable, Equatable {
             let reason = String(cString: strerror(errno))
             throw HTTPSecurityError(code, "\(key): cannot read \"\(path)\": \(reason)")
         }
+    }
+}
+
+// Secrets never reach a log: swift-service-lifecycle logs services with "\(service)", and a
+// struct's default description (and `dump`) would print the token and passwords.
+extension HTTPSecurity: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    package var description: String {
+        let tls = usesTLS ? "cert_file: \(certificatePath ?? ""), key_file: \(keyPath ?? "")" : "off"
+        let users = basicAuthUsers.keys.sorted().joined(separator: ",")
+        return "HTTPSecurity(tls: \(tls), bearer_token: \(bearerToken == nil ? "unset" : "<redacted>"), basic_auth_users: [\(users)])"
+    }
+
+    package var debugDescription: String { description }
+
+    package var customMirror: Mirror {
+        Mirror(self, children: ["description": description], displayStyle: .struct)
     }
 }
 

@@ -49,7 +49,17 @@ package final class Agent: Sendable {
         for (index, model) in configuration.models.enumerated() where model.topic == nil {
             problems.append("models[\(index)].topic: required for `run`")
         }
+        problems += tlsProblems(configuration)
         if !problems.isEmpty { throw ConfigurationError(problems) }
+    }
+
+    /// `http.tls` files that cannot serve HTTPS (unreadable, not PEM, key not matching), checked
+    /// before starting so they are configuration errors (exit 2), also in `check-config`.
+    static func tlsProblems(_ configuration: Configuration) -> [String] {
+        let security = HTTPSecurity(certificatePath: configuration.http.tlsCertificatePath, keyPath: configuration.http.tlsKeyPath)
+        guard security.usesTLS else { return [] }
+        do { try security.validateTLSFiles() } catch { return ["\(error)"] }
+        return []
     }
 
     /// Runs until SIGTERM/SIGINT (or until a service fails), plus any `extra` services
@@ -88,9 +98,11 @@ struct IngestService: Service {
 
     func run() async throws {
         ingest.start()
-        await withGracefulShutdownHandler {
+        // Also on cancellation: when another service fails (say the HTTP server cannot bind), the
+        // group cancels instead of shutting down gracefully, and the loop must stop then too.
+        await withTaskCancellationOrGracefulShutdownHandler {
             await ingest.join()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             ingest.requestStop()
         }
         if let failure = ingest.failureMessage { throw IngestFailure(message: failure) }

@@ -8,6 +8,8 @@ package enum CheckConfigCommand {
     package static func run(configurationPath: String) throws -> String {
         var configuration = try Configuration.load(path: configurationPath)
         _ = try References.load(&configuration)
+        let tls = Agent.tlsProblems(configuration)
+        if !tls.isEmpty { throw ConfigurationError(tls) }
         return EffectiveConfiguration.render(configuration)
     }
 }

@@ -157,9 +157,9 @@ final class DemoProducer: Service, Sendable {
             }
         }
         thread.start()
-        await withGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             await thread.join()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             thread.requestStop()
         }
     }
