@@ -307,9 +307,8 @@ private struct ConfigurationParser {
         if !AlertMetrics.isKnown(metric) {
             reader.fail(map.child("metric"), "\"\(metric)\" is not a report metric (e.g. feature_drift_score, feature_drifted, dataset_drift_share, anomaly_ratio, events, performance_f1)")
         }
-        if let features = rule.features, !metric.hasPrefix("feature_") {
+        if rule.features != nil, !metric.hasPrefix("feature_") {
             reader.fail(map.child("features"), "only applies to feature_* metrics")
-            _ = features
         }
         return rule
     }

@@ -61,7 +61,7 @@ package enum DriftEvaluator {
         for c in current { currentByName[c.name, default: 0] += c.count }
         let curCounts = categories.map { currentByName[$0] ?? 0 }
         var unseen = 0
-        for (i, category) in categories.enumerated() where refCounts[i] == 0 { unseen += curCounts[i]; _ = category }
+        for i in categories.indices where refCounts[i] == 0 { unseen += curCounts[i] }
         report.newCategoryRatio = Double(unseen) / Double(m)
         // PSI bins: the reference's categories plus one bin for every unseen category.
         var psiRef: [Int] = [], psiCur: [Int] = []

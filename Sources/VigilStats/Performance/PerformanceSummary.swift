@@ -42,7 +42,7 @@ package struct PerformanceSummary: Sendable, Equatable {
                 }
                 // scikit-learn log_loss clips to [ε, 1 − ε], ε = float64 machine epsilon.
                 let clipped = Swift.min(Swift.max(p, Double.ulpOfOne), 1 - Double.ulpOfOne)
-                logLossSum -= isPositive ? Foundationless.log(clipped) : Foundationless.log(1 - clipped)
+                logLossSum -= isPositive ? Double.log(clipped) : Double.log(1 - clipped)
                 let target = isPositive ? 1.0 : 0.0
                 brierSum += (p - target) * (p - target)
                 scores.append(p)
@@ -131,9 +131,4 @@ package struct PerformanceSummary: Sendable, Equatable {
         }
         return r
     }
-}
-
-/// Natural logarithm without Foundation (VigilStats imports only swift-numerics).
-enum Foundationless {
-    @inline(__always) static func log(_ x: Double) -> Double { Double.log(x) }
 }
