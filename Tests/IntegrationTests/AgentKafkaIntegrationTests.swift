@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import TestSupport
 import VigilKafka
@@ -113,6 +114,64 @@ import VigilKafka
         // SIGTERM: commit, leave the group, exit 0 (SPEC §2).
         let status = try await agent.terminate(timeout: .seconds(20))
         #expect(status == 0, "\(agent.stderrTail)")
+    }
+}
+
+extension AgentKafkaIntegrationTests {
+    /// SPEC §3: with `kafka.dead_letter_topic`, every rejected message goes there unchanged with
+    /// `vigil-reason` and `vigil-source` headers; valid events are unaffected.
+    @Test(.timeLimit(.minutes(2)))
+    func rejectedMessagesGoToTheDeadLetterTopic() async throws {
+        let vigil = try #require(TestSupport.vigilBinary)
+        let cluster = try MockCluster(brokers: 1)
+        defer { cluster.close() }
+        try cluster.createTopic("dl-events", partitions: 1)
+        try cluster.createTopic("dl-dead", partitions: 1)
+        let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
+        for i in 0..<50 { try producer.send(topic: "dl-events", value: Array(Self.event(i).utf8)) }
+        let poison = ["not json", #"{"model":"it","features":7}"#, #"{"model":"ghost","features":{}}"#]
+        for (n, payload) in poison.enumerated() { try producer.send(topic: "dl-events", key: Array("poison-\(n)".utf8), value: Array(payload.utf8)) }
+        try producer.flush(timeout: .seconds(30))
+        producer.close()
+
+        let dir = try TestSupport.temporaryDirectory()
+        let config = dir.appendingPathComponent("vigil.yaml")
+        try """
+            kafka: {brokers: "\(cluster.bootstrapServers)", group_id: "dl-\(UUID().uuidString)", start_from: earliest, dead_letter_topic: dl-dead}
+            http: {listen: "127.0.0.1:0"}
+            models:
+              - name: it
+                topic: dl-events
+                features: [{name: x, type: numeric}, {name: c, type: categorical}]
+                window: {events: 50}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(binary: vigil, arguments: ["run", "--config", config.path, "--log-format", "json"])
+        defer { agent.kill() }
+        let port = try await agent.waitForPort(timeout: .seconds(60))
+        let deadline = ContinuousClock.now + .seconds(60)
+        var samples: [String: Double] = [:]
+        while ContinuousClock.now < deadline {
+            samples = TestSupport.parseExposition(String(decoding: try TestSupport.httpGet(port: port, path: "/metrics").body, as: UTF8.self))
+            if samples[#"vigil_kafka_messages_total{topic="dl-events"}"#] == 53 { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(samples[#"vigil_events_total{model="it"}"#] == 50)
+
+        let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "dl-check", "auto.offset.reset": "earliest"], logger: .init(label: "test"))
+        defer { consumer.close() }
+        try consumer.subscribe(["dl-dead"])
+        var letters: [(payload: String, key: String, reason: String, source: String)] = []
+        while letters.count < 3 && ContinuousClock.now < deadline + .seconds(20) {
+            _ = try consumer.poll(maxMessages: 100, timeoutMillis: 200) { m in
+                func text(_ b: UnsafeRawBufferPointer?) -> String { b.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+                letters.append((text(m.payload), text(m.key), text(m.header(named: "vigil-reason")), text(m.header(named: "vigil-source"))))
+            }
+        }
+        #expect(letters.map(\.payload) == poison)
+        #expect(letters.map(\.key) == ["poison-0", "poison-1", "poison-2"])
+        #expect(letters.map(\.reason) == ["malformed", "malformed", "unknown_model"])
+        #expect(letters.map(\.source) == ["dl-events/0/50", "dl-events/0/51", "dl-events/0/52"])
+        #expect(try await agent.terminate(timeout: .seconds(20)) == 0)
     }
 }
 

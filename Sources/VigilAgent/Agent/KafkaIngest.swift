@@ -3,6 +3,7 @@ import Synchronization
 import VigilStats
 import Logging
 import VigilExposition
+import VigilEvents
 import VigilKafka
 
 /// The consume loop (DESIGN "Concurrency"): runs on its own OS thread, polls batches from
@@ -46,6 +47,18 @@ final class KafkaIngest: Sendable {
     func join() async { await thread.join() }
     var failureMessage: String? { failure.get() }
 
+    /// Producer settings for dead letters: the user's properties (security) and the brokers.
+    static func producerProperties(_ configuration: Configuration) -> [String: String] {
+        var properties = configuration.kafka.properties
+        properties["bootstrap.servers"] = configuration.kafka.brokers ?? "localhost:9092"
+        properties["client.id"] = configuration.kafka.clientId + "-dead-letters"
+        for consumerOnly in ["auto.offset.reset", "enable.auto.commit", "group.id", "session.timeout.ms", "heartbeat.interval.ms",
+                             "max.poll.interval.ms", "enable.partition.eof", "fetch.min.bytes", "fetch.max.bytes", "isolation.level"] {
+            properties[consumerOnly] = nil
+        }
+        return properties
+    }
+
     static func clientProperties(_ configuration: Configuration) -> [String: String] {
         var properties = configuration.kafka.properties
         properties["bootstrap.servers"] = configuration.kafka.brokers ?? "localhost:9092"
@@ -74,6 +87,10 @@ final class KafkaIngest: Sendable {
         status.setConsumerRunning(true)
         logger.info("Kafka consumer started.", metadata: ["kafka.topics": "\(topics.joined(separator: ","))", "kafka.group": "\(configuration.kafka.groupId)"])
 
+        let deadLetters = try configuration.kafka.deadLetterTopic.map { topic throws(KafkaError) in
+            try DeadLetters(topic: topic, properties: producerProperties(configuration), logger: logger)
+        }
+        defer { deadLetters?.close() }
         var messagesPerTopic = Array(repeating: 0, count: topics.count)
         var referenceGenerations = pipelines.pipelines.map(\.referenceGeneration)
         var lastLagUpdate: Int64 = 0
@@ -84,8 +101,11 @@ final class KafkaIngest: Sendable {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let polled = try consumer.poll(maxMessages: 4096, timeoutMillis: 10) { message in
                 messagesPerTopic[message.topicIndex] += 1
-                _ = pipelines.decode(input: message.topicIndex, message.payload, partition: message.partition,
-                                     offset: message.offset, nowMillis: now)
+                let outcome = pipelines.decode(input: message.topicIndex, message.payload, partition: message.partition,
+                                               offset: message.offset, nowMillis: now)
+                if let deadLetters, case .rejected(let reason, _) = outcome {
+                    deadLetters.send(message, reason: reason, topic: topics[message.topicIndex])
+                }
             }
             for event in consumer.takeRebalances() {
                 metrics.increment(MetricCatalog.kafkaRebalancesTotal, labels: [], by: 1)
@@ -143,4 +163,45 @@ final class FailureBox: Sendable {
     private let value = Mutex<String?>(nil)
     func set(_ message: String) { value.withLock { $0 = message } }
     func get() -> String? { value.withLock { $0 } }
+}
+
+/// SPEC §3 `kafka.dead_letter_topic`: rejected messages are produced there unchanged (key and
+/// value), with headers `vigil-reason` and `vigil-source` (topic/partition/offset). Sending only
+/// enqueues (librdkafka retries delivery); a full queue drops the dead letter rather than
+/// stalling consumption, and failures are logged with their count. Late events are rejected after
+/// decoding, when their bytes are gone, so they are counted but not dead-lettered.
+final class DeadLetters {
+    private let producer: KafkaProducer
+    private let topic: String
+    private let logger: Logger
+    private var dropped = 0
+    private var lastReportedFailures = 0
+
+    init(topic: String, properties: [String: String], logger: Logger) throws(KafkaError) {
+        producer = try KafkaProducer(configuration: properties, logger: logger, enqueueTimeout: .milliseconds(100))
+        self.topic = topic
+        self.logger = logger
+    }
+
+    func send(_ message: KafkaMessage, reason: RejectionReason, topic source: String) {
+        let headers: [(String, [UInt8])] = [
+            ("vigil-reason", Array(reason.rawValue.utf8)),
+            ("vigil-source", Array("\(source)/\(message.partition)/\(message.offset)".utf8)),
+        ]
+        do {
+            try producer.send(topic: topic, key: message.key.map { Array($0) }, value: message.payload, headers: headers)
+        } catch {
+            dropped += 1
+            if dropped == 1 || dropped % 1000 == 0 {
+                logger.warning("Dead letter not enqueued.", metadata: ["kafka.topic": "\(topic)", "dead_letters.dropped": "\(dropped)", "error": "\(error)"])
+            }
+        }
+        let failures = producer.deliveryFailures
+        if failures > lastReportedFailures {
+            lastReportedFailures = failures
+            logger.warning("Dead letters failed delivery.", metadata: ["kafka.topic": "\(topic)", "dead_letters.failed": "\(failures)"])
+        }
+    }
+
+    func close() { producer.close() }
 }
