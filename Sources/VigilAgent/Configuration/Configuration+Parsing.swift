@@ -58,6 +58,9 @@ private struct ConfigurationParser {
         validateSharedTopics(configuration.models)
         if let labels = reader.map(top["labels"], at: "labels", allowed: ["topic", "fields", "max_delay"]) {
             configuration.labels = parseLabels(labels)
+            if let topic = configuration.labels?.topic, let index = configuration.models.firstIndex(where: { $0.topic == topic }) {
+                reader.fail("labels.topic", "\"\(topic)\" is also models[\(index)].topic; labels need a topic of their own")
+            }
         }
         if let alerts = reader.list(top["alerts"], at: "alerts") {
             configuration.alerts = alerts.enumerated().compactMap { parseAlert($1, at: "alerts[\($0)]", models: configuration.models) }

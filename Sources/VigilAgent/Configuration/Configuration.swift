@@ -118,6 +118,7 @@ package struct ModelSettings: Sendable {
 }
 
 package struct LabelSettings: Sendable {
+    package init(topic: String) { self.topic = topic }
     package var topic: String
     package var idField = "id"
     package var labelField = "label"

@@ -51,6 +51,14 @@ final class ModelPipeline {
     private var warmup: ReferenceCollector?
     /// Dropped panes kept for reuse (their buffers keep their capacity).
     private var recycled: [WindowPane] = []
+    /// Performance of evaluated windows, kept while delayed labels may still arrive for them
+    /// (SPEC §4 `labels.max_delay`), by window end.
+    private var retained: [Int64: (start: Int64, performance: PerformanceSummary)] = [:]
+    /// Windows whose performance changed since the last `takePerformanceUpdates()`.
+    private var updatedWindows: Set<Int64> = []
+    /// How long labels may lag their predictions; nil without a labels stream.
+    let labelDelayMillis: Int64?
+
     /// How labelled events are scored (SPEC §7 performance).
     private var performanceTask: PerformanceSummary.Task {
         switch settings.task {
@@ -80,7 +88,8 @@ final class ModelPipeline {
     var hasChangeDetection: Bool { changeDetector != nil }
     private var warmupEvents = 0
 
-    init(settings: ModelSettings, index: Int, reference: ReferenceProfile? = nil) {
+    init(settings: ModelSettings, index: Int, reference: ReferenceProfile? = nil, labelDelay: Duration? = nil) {
+        labelDelayMillis = labelDelay?.milliseconds
         self.settings = settings
         schema = settings.schema
         if reference == nil, settings.reference.warmupEvents != nil { warmup = ReferenceCollector(settings: settings) }
@@ -307,6 +316,34 @@ final class ModelPipeline {
         return applied
     }
 
+    /// A delayed label joined to a prediction of this model made at `timestamp` (SPEC §4 `labels`):
+    /// counted in the pane that still holds the prediction, and in every already evaluated window
+    /// that contains it (their performance is re-reported through `takePerformanceUpdates()`).
+    func attributeLabel(timestamp: Int64, score: Double, label: Double) {
+        switch mode {
+        case .time(let size, let slide, _):
+            let pane = floorDiv(timestamp, slide)
+            panes[pane]?.performance.add(prediction: score, label: label)
+            guard let through = evaluatedThrough else { return }
+            var end = (pane + 1) * slide
+            while end <= timestamp &+ size && end <= through {
+                if retained[end] != nil {
+                    retained[end]!.performance.add(prediction: score, label: label)
+                    updatedWindows.insert(end)
+                }
+                end += slide
+            }
+        case .count:
+            countPane?.performance.add(prediction: score, label: label)
+        }
+    }
+
+    /// Windows whose performance changed through delayed labels: (start, end, performance).
+    func takePerformanceUpdates() -> [(start: Int64, end: Int64, performance: PerformanceReport)] {
+        defer { updatedWindows.removeAll() }
+        return updatedWindows.sorted().compactMap { end in retained[end].map { (start: $0.start, end: end, performance: $0.performance.report()) } }
+    }
+
     /// Feeds an accepted event's prediction to Page-Hinkley, in stream order.
     @inline(__always)
     private func detectChange(_ batch: EventBatch, row: Int) {
@@ -435,6 +472,10 @@ final class ModelPipeline {
         if panes.isEmpty, let through = evaluatedThrough, let next = nextWindowEnd, next > through + slide {
             nextWindowEnd = through + slide
         }
+        if let delay = labelDelayMillis {
+            let horizon = watermark &- delay &- size
+            for key in retained.keys.filter({ $0 < horizon }) { retained[key] = nil }
+        }
         return reports
     }
 
@@ -498,6 +539,7 @@ final class ModelPipeline {
         var performance = PerformanceSummary(task: performanceTask)
         for pane in members { performance.merge(pane.performance) }
         window.performance = performance.report()
+        if labelDelayMillis != nil, case .time = mode { retained[end] = (start, performance) }
         if changeDetector != nil {
             let detections = members.reduce(0) { $0 + $1.changeDetections }
             window.changeDetection = [ChangeDetectionReport(target: "prediction", method: "page_hinkley", detected: detections > 0, detections: detections)]

@@ -30,6 +30,13 @@ final class Pipelines {
     private var rejectedSinceWindow: [Int]
     /// Called for each evaluated window, on the consuming thread.
     var onWindow: (WindowReport) -> Void = { _ in }
+    /// Called when delayed labels change an evaluated window's performance: (model, start, end, performance).
+    var onPerformanceUpdate: (String, Int64, Int64, PerformanceReport) -> Void = { _, _, _, _ in }
+    /// SPEC §4 `labels`: the decoder of the labels stream and the join (nil without `labels:`).
+    private var labelDecoder: EventDecoder?
+    private var labelJoin: LabelJoin?
+    /// Last evaluated window end per model (to refresh the performance gauges of the latest window).
+    private var lastWindowEnd: [String: Int64] = [:]
 
     /// - Parameter inputs: names of the inputs; each serves the models whose `topic` equals the
     ///   name, or (a single `nil` name) every model, as in replay.
@@ -38,7 +45,18 @@ final class Pipelines {
         self.metrics = metrics
         idleTimeoutMillis = configuration.kafka.idleTimeout.milliseconds
         pipelines = configuration.models.enumerated().map {
-            ModelPipeline(settings: $1, index: $0, reference: $0 < references.count ? references[$0] : nil)
+            ModelPipeline(settings: $1, index: $0, reference: $0 < references.count ? references[$0] : nil,
+                          labelDelay: configuration.labels?.maxDelay)
+        }
+        if let labels = configuration.labels {
+            // Labels carry id, label and timestamp only: no model, features or prediction to find.
+            let none = "\u{1}vigil.none"
+            var fields = FieldPaths(model: none, id: labels.idField, timestamp: labels.timestampField,
+                                    features: none, prediction: none, label: labels.labelField)
+            fields.features = [none]
+            labelDecoder = EventDecoder(configuration: DecoderConfiguration(
+                models: [ModelSchema(name: "labels", features: [], prediction: .numeric, label: .numeric)], fields: fields))
+            labelJoin = LabelJoin(maxDelayMillis: labels.maxDelay.milliseconds)
         }
         acceptedByModel = Array(repeating: 0, count: configuration.models.count)
         rejectedSinceWindow = Array(repeating: 0, count: configuration.models.count)
@@ -79,6 +97,9 @@ final class Pipelines {
             if model.predictionChangeDetection != nil, model.task != .multiclass {
                 metrics.initialize(MetricCatalog.changeDetectedTotal, labels: [model.name, "prediction"])
             }
+            if configuration.labels != nil {
+                metrics.initialize(MetricCatalog.labelsJoinedTotal, labels: [model.name])
+            }
             for feature in model.features {
                 for reason in InvalidValueReason.allCases where feature.kind == .numeric || reason == .typeError {
                     metrics.initialize(MetricCatalog.featureValuesInvalidTotal, labels: [model.name, feature.name, reason.rawValue])
@@ -110,6 +131,7 @@ final class Pipelines {
                 acceptedByModel[model] += outcome.accepted
                 metrics.increment(MetricCatalog.eventsTotal, labels: [name], by: Double(outcome.accepted))
                 publishScores(of: pipelines[model], name: name)
+                if labelJoin != nil { registerForJoin(batch, model: model) }
                 if outcome.late > 0 {
                     rejectedSinceWindow[model] += outcome.late
                     rejectedTotals[.late, default: 0] += outcome.late
@@ -121,6 +143,69 @@ final class Pipelines {
         if evaluate {
             for pipeline in pipelines {
                 pipeline.advance(nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis).forEach(deliver)
+            }
+        }
+    }
+
+    /// Predictions without a label in their event wait for one from the labels stream.
+    private func registerForJoin(_ batch: EventBatch, model: Int) {
+        guard batch.labelCodes.isEmpty, !batch.predictionValues.isEmpty else { return }
+        var joined = 0
+        for row in 0..<batch.count {
+            let id = batch.idHashes[row], score = batch.predictionValues[row]
+            guard id != 0, !score.isNaN, row >= batch.labelValues.count || batch.labelValues[row].isNaN else { continue }
+            if let label = labelJoin!.prediction(id: id, model: model, timestamp: batch.timestamps[row], score: score) {
+                pipelines[model].attributeLabel(timestamp: batch.timestamps[row], score: score, label: label)
+                joined += 1
+            }
+        }
+        if joined > 0 { metrics.increment(MetricCatalog.labelsJoinedTotal, labels: [configuration.models[model].name], by: Double(joined)) }
+    }
+
+    /// Decodes one message of the labels stream (borrowed for the call).
+    func decodeLabel(_ payload: UnsafeRawBufferPointer, nowMillis: Int64) {
+        _ = labelDecoder?.decode(payload, partition: 0, offset: 0, processingTimeMillis: nowMillis)
+    }
+
+    /// Joins the labels decoded since the last call and reports the windows they changed.
+    func flushLabels() {
+        guard let decoder = labelDecoder, labelJoin != nil else { return }
+        var joined = Array(repeating: 0, count: pipelines.count)
+        var unmatched = decoder.takeCounters().rejected.values.reduce(0, +)
+        for batch in decoder.takeBatches() {
+            for row in 0..<batch.count {
+                let id = batch.idHashes[row], value = row < batch.labelValues.count ? batch.labelValues[row] : .nan
+                guard id != 0, !value.isNaN else { unmatched += 1; continue }
+                if let prediction = labelJoin!.label(id: id, timestamp: batch.timestamps[row], value: value) {
+                    pipelines[prediction.model].attributeLabel(timestamp: prediction.timestamp, score: prediction.score, label: value)
+                    joined[prediction.model] += 1
+                }
+            }
+        }
+        unmatched += labelJoin!.takeUnmatched()
+        publishJoin(joined: joined, unmatched: unmatched)
+    }
+
+    /// End of replay input: labels still waiting will never meet their prediction.
+    func finishLabels() {
+        guard labelJoin != nil else { return }
+        publishJoin(joined: Array(repeating: 0, count: pipelines.count), unmatched: labelJoin!.finish())
+    }
+
+    private func publishJoin(joined: [Int], unmatched: Int) {
+        for (model, count) in joined.enumerated() where count > 0 {
+            metrics.increment(MetricCatalog.labelsJoinedTotal, labels: [configuration.models[model].name], by: Double(count))
+        }
+        // Unmatched labels belong to no known prediction: attributed to the model when there is one.
+        if unmatched > 0 {
+            metrics.increment(MetricCatalog.labelsUnmatchedTotal, labels: [configuration.models.count == 1 ? configuration.models[0].name : ""], by: Double(unmatched))
+        }
+        for pipeline in pipelines {
+            for update in pipeline.takePerformanceUpdates() {
+                onPerformanceUpdate(pipeline.settings.name, update.start, update.end, update.performance)
+                if lastWindowEnd[pipeline.settings.name] == update.end {
+                    metrics.update { WindowMetrics.publishPerformance(update.performance, model: pipeline.settings.name, to: &$0) }
+                }
             }
         }
     }
@@ -179,6 +264,7 @@ final class Pipelines {
             report.rejected = rejectedSinceWindow[index]
             rejectedSinceWindow[index] = 0
         }
+        lastWindowEnd[report.model] = report.endMillis
         WindowMetrics.publish(report, to: metrics)
         onWindow(report)
     }

@@ -45,13 +45,7 @@ enum WindowMetrics {
                 metrics.remove(MetricCatalog.featureDrifted, labelPrefix: labels)
             }
         }
-        let p = report.performance
-        for (family, value) in [(MetricCatalog.modelAccuracy, p.accuracy), (MetricCatalog.modelPrecision, p.precision),
-                                (MetricCatalog.modelRecall, p.recall), (MetricCatalog.modelF1, p.f1),
-                                (MetricCatalog.modelROCAUC, p.rocAUC), (MetricCatalog.modelLogLoss, p.logLoss),
-                                (MetricCatalog.modelMAE, p.mae), (MetricCatalog.modelRMSE, p.rmse)] {
-            setOrRemove(&metrics, family, [model], value)
-        }
+        publishPerformance(report.performance, model: model, to: &metrics)
         if let anomaly = report.anomaly {
             setOrRemove(&metrics, MetricCatalog.anomalyRatio, [model], anomaly.ratio)
         }
@@ -77,6 +71,16 @@ enum WindowMetrics {
                     metrics.set(MetricCatalog.predictionClassRatio, labels: [model, name], Double(count) / total)
                 }
             }
+        }
+    }
+
+    /// `vigil_model_*` gauges (also refreshed when delayed labels change the latest window).
+    static func publishPerformance(_ p: PerformanceReport, model: String, to metrics: inout MetricsStore) {
+        for (family, value) in [(MetricCatalog.modelAccuracy, p.accuracy), (MetricCatalog.modelPrecision, p.precision),
+                                (MetricCatalog.modelRecall, p.recall), (MetricCatalog.modelF1, p.f1),
+                                (MetricCatalog.modelROCAUC, p.rocAUC), (MetricCatalog.modelLogLoss, p.logLoss),
+                                (MetricCatalog.modelMAE, p.mae), (MetricCatalog.modelRMSE, p.rmse)] {
+            setOrRemove(&metrics, family, [model], value)
         }
     }
 

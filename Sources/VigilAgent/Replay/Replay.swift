@@ -45,13 +45,13 @@ package enum Replay {
             let delivery = AlertDelivery(settings: AlertRules.notifierSettings(configuration, agentURL: ""), logger: logger)
             result = try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await delivery.run() }
-                let result = try replay(configuration: configuration, input: options.inputPath, logger: logger, delivery: delivery)
+                let result = try replay(configuration: configuration, input: options.inputPath, labels: options.labelsPath, logger: logger, delivery: delivery)
                 await delivery.flush(timeout: .seconds(30))
                 group.cancelAll()
                 return result
             }
         } else {
-            result = try replay(configuration: configuration, input: options.inputPath, logger: logger)
+            result = try replay(configuration: configuration, input: options.inputPath, labels: options.labelsPath, logger: logger)
         }
         if let path = options.reportPath {
             try write(result.report, to: path)
@@ -68,8 +68,16 @@ package enum Replay {
     }
 
     /// Replays `input` through the pipelines of `configuration`.
-    package static func replay(configuration: Configuration, input: String, logger: Logger, delivery: AlertDelivery? = nil) throws -> Result {
+    /// - Parameter labels: a delayed-label stream (SPEC §2 `--labels`), joined after the events:
+    ///   labels reach the windows of their predictions while within `labels.max_delay` of the end
+    ///   of the input's event time.
+    package static func replay(configuration: Configuration, input: String, labels: String? = nil, logger: Logger,
+                               delivery: AlertDelivery? = nil) throws -> Result {
         var configuration = configuration
+        if labels != nil, configuration.labels == nil {
+            // `--labels` without a `labels:` section: the default field names and delay.
+            configuration.labels = LabelSettings(topic: "")
+        }
         let references = try References.load(&configuration)
         let metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries)
         BuildInfo.publish(to: metrics)
@@ -95,6 +103,24 @@ package enum Replay {
         }
         pipelines.flush(nowMillis: now, evaluate: true)
         pipelines.closeAll()
+        var updates: [(model: String, end: Int64, performance: PerformanceReport)] = []
+        pipelines.onPerformanceUpdate = { model, _, end, performance in updates.append((model, end, performance)) }
+        if let labels {
+            var pendingLabels = 0
+            try LineReader(path: labels).forEachLine { line in
+                pipelines.decodeLabel(line, nowMillis: now)
+                pendingLabels += 1
+                if pendingLabels == 4096 { pipelines.flushLabels(); pendingLabels = 0 }
+            }
+            pipelines.flushLabels()
+            pipelines.finishLabels()
+            // Each window's latest performance (several labels may have changed it).
+            for update in updates {
+                if let index = windows.lastIndex(where: { $0.model == update.model && $0.endMillis == update.end }) {
+                    windows[index].performance = update.performance
+                }
+            }
+        }
         metrics.increment(MetricCatalog.kafkaMessagesTotal, labels: ["replay"], by: Double(line))
 
         let report = ReplayReport(

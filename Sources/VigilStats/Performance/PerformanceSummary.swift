@@ -26,35 +26,37 @@ package struct PerformanceSummary: Sendable, Equatable {
     /// Adds labelled rows (NaN label or prediction: not labelled, skipped).
     /// - Complexity: O(rows).
     package mutating func add(predictions: UnsafeBufferPointer<Double>, labels: UnsafeBufferPointer<Double>, rows: Range<Int>) {
-        for i in rows {
-            let p = predictions[i], y = labels[i]
-            guard !p.isNaN, !y.isNaN else { continue }
-            labeled += 1
-            switch task {
-            case .binary(let threshold, let positive):
-                let isPositive = y == positive
-                let predictedPositive = p >= threshold
-                switch (isPositive, predictedPositive) {
-                case (true, true): truePositives += 1
-                case (false, true): falsePositives += 1
-                case (false, false): trueNegatives += 1
-                case (true, false): falseNegatives += 1
-                }
-                // scikit-learn log_loss clips to [ε, 1 − ε], ε = float64 machine epsilon.
-                let clipped = Swift.min(Swift.max(p, Double.ulpOfOne), 1 - Double.ulpOfOne)
-                logLossSum -= isPositive ? Double.log(clipped) : Double.log(1 - clipped)
-                let target = isPositive ? 1.0 : 0.0
-                brierSum += (p - target) * (p - target)
-                scores.append(p)
-                positives.append(isPositive)
-            case .regression:
-                let e = p - y
-                absoluteErrorSum += abs(e)
-                squaredErrorSum += e * e
-                percentageErrorSum += abs(e) / Swift.max(abs(y), Double.ulpOfOne)
-            case .multiclass:
-                break
+        for i in rows { add(prediction: predictions[i], label: labels[i]) }
+    }
+
+    /// Adds one labelled prediction (a delayed label joined later); NaN on either side is skipped.
+    package mutating func add(prediction p: Double, label y: Double) {
+        guard !p.isNaN, !y.isNaN else { return }
+        labeled += 1
+        switch task {
+        case .binary(let threshold, let positive):
+            let isPositive = y == positive
+            let predictedPositive = p >= threshold
+            switch (isPositive, predictedPositive) {
+            case (true, true): truePositives += 1
+            case (false, true): falsePositives += 1
+            case (false, false): trueNegatives += 1
+            case (true, false): falseNegatives += 1
             }
+            // scikit-learn log_loss clips to [ε, 1 − ε], ε = float64 machine epsilon.
+            let clipped = Swift.min(Swift.max(p, Double.ulpOfOne), 1 - Double.ulpOfOne)
+            logLossSum -= isPositive ? Double.log(clipped) : Double.log(1 - clipped)
+            let target = isPositive ? 1.0 : 0.0
+            brierSum += (p - target) * (p - target)
+            scores.append(p)
+            positives.append(isPositive)
+        case .regression:
+            let e = p - y
+            absoluteErrorSum += abs(e)
+            squaredErrorSum += e * e
+            percentageErrorSum += abs(e) / Swift.max(abs(y), Double.ulpOfOne)
+        case .multiclass:
+            break
         }
     }
 

@@ -11,11 +11,13 @@ struct Replay: AsyncParsableCommand {
     @Option(name: .long, help: "Where to write the report (default: stdout).") var report: String?
     @Option(name: .long, help: "Where to write the final metrics exposition.") var metrics: String?
     @Flag(name: .long, help: "Send alert notifications to the configured notifiers (off by default in replay).") var notify = false
+    @Option(name: .long, help: "Delayed labels, JSON Lines ({id, label, ts}; field names from `labels.fields`), joined by event id.") var labels: String?
 
     func run() async throws {
         logging.bootstrap()
         var options = VigilAgent.Replay.Options(configurationPath: config, inputPath: input, reportPath: report, metricsPath: metrics)
         options.notify = notify
+        options.labelsPath = labels
         _ = try await VigilAgent.Replay.run(options, logger: LogSetup.logger("vigil.replay"))
     }
 }
