@@ -175,6 +175,76 @@ extension AgentKafkaIntegrationTests {
     }
 }
 
+extension AgentKafkaIntegrationTests {
+    /// Predictions and their labels on two topics (SPEC §4 `labels`): 100 events scored 0.9 (even
+    /// i) or 0.1 (odd i) in one past 10-second window, their labels arriving afterwards; label 1
+    /// for even i except multiples of 10. By hand, at threshold 0.5: TP 40, FP 10, TN 50, FN 0 →
+    /// accuracy 0.9, precision 0.8, recall 1, F1 = 2·0.8/1.8. Three labels for unknown ids expire
+    /// unmatched once newer labels are 30 s (max_delay) ahead of them.
+    @Test(.timeLimit(.minutes(2)))
+    func delayedLabelsFromTheirOwnTopicReachTheWindow() async throws {
+        let vigil = try #require(TestSupport.vigilBinary)
+        let cluster = try MockCluster(brokers: 1)
+        defer { cluster.close() }
+        try cluster.createTopic("lab-events", partitions: 2)
+        try cluster.createTopic("lab-labels", partitions: 1)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let windowStart = (now - 120_000) / 10_000 * 10_000
+        let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
+        for i in 0..<100 {
+            let event = #"{"model":"lab","id":"p-\#(i)","ts":\#(windowStart + Int64(i) * 10),"features":{"x":\#(i)},"prediction":\#(i % 2 == 0 ? 0.9 : 0.1)}"#
+            try producer.send(topic: "lab-events", key: Array("k\(i)".utf8), value: Array(event.utf8))
+        }
+        try producer.flush(timeout: .seconds(30))
+
+        let dir = try TestSupport.temporaryDirectory()
+        let config = dir.appendingPathComponent("vigil.yaml")
+        try """
+            kafka: {brokers: "\(cluster.bootstrapServers)", group_id: "lab-\(UUID().uuidString)", start_from: earliest, idle_timeout: 1s}
+            http: {listen: "127.0.0.1:0"}
+            models:
+              - name: lab
+                topic: lab-events
+                features: [{name: x, type: numeric}]
+                window: {size: 10s, slide: 10s, lateness: 0s}
+            labels: {topic: lab-labels, max_delay: 30s}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(binary: vigil, arguments: ["run", "--config", config.path, "--log-format", "json"])
+        defer { agent.kill() }
+        let port = try await agent.waitForPort(timeout: .seconds(60))
+        func metrics() throws -> [String: Double] {
+            TestSupport.parseExposition(String(decoding: try TestSupport.httpGet(port: port, path: "/metrics").body, as: UTF8.self))
+        }
+        // The window closes (all partitions idle) before any label exists.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, try metrics()[#"vigil_events_total{model="lab"}"#] != 100 {
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        for unknown in 0..<3 {
+            try producer.send(topic: "lab-labels", value: Array(#"{"id":"nobody-\#(unknown)","label":1,"ts":\#(now - 100_000)}"#.utf8))
+        }
+        for i in 0..<100 {
+            let label = i % 2 == 0 && i % 10 != 0 ? 1 : 0
+            try producer.send(topic: "lab-labels", value: Array(#"{"id":"p-\#(i)","label":\#(label),"ts":\#(now)}"#.utf8))
+        }
+        try producer.flush(timeout: .seconds(30))
+        producer.close()
+        var samples: [String: Double] = [:]
+        while ContinuousClock.now < deadline + .seconds(30) {
+            samples = try metrics()
+            if samples[#"vigil_labels_joined_total{model="lab"}"#] == 100, samples[#"vigil_model_accuracy{model="lab"}"#] != nil { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(samples[#"vigil_labels_joined_total{model="lab"}"#] == 100)
+        #expect(samples[#"vigil_labels_unmatched_total{model="lab"}"#] == 3)
+        #expect(samples[#"vigil_model_accuracy{model="lab"}"#] == 0.9)
+        #expect(samples[#"vigil_model_precision{model="lab"}"#] == 0.8)
+        #expect(samples[#"vigil_model_recall{model="lab"}"#] == 1)
+        #expect(isClose(samples[#"vigil_model_f1{model="lab"}"#], 1.6 / 1.8, relative: 1e-12))
+        #expect(try await agent.terminate(timeout: .seconds(20)) == 0)
+    }
+}
+
 /// A child `vigil` process whose standard error (JSON logs) is collected on a thread.
 final class AgentProcess: @unchecked Sendable {   // `log` is guarded by `lock`
     private let process = Process()

@@ -193,4 +193,25 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         AnomalyWorkload(seed: 11)
     }
+
+    // MARK: Labels (issue #8)
+
+    // ROC AUC of a 100,000-event window (exact, ties as scikit-learn): one sort.
+    Benchmark("performance: ROC AUC of 100,000 scored labels", configuration: windowConfig) { (benchmark: Benchmark, data: ([Double], [Bool])) in
+        blackHole(ROCAUC.value(scores: data.0, positives: data.1))
+    } setup: {
+        var random = SplitMix64(seed: 21)
+        let scores = (0..<100_000).map { _ in Double(random.next() % 10_000) / 10_000 }
+        let positives = scores.map { s in Double(random.next() % 1000) / 1000 < s }
+        return (scores, positives)
+    }
+
+    // The delayed-label join: 4096 predictions registered, then their 4096 labels joined.
+    Benchmark("labels: join 4096 predictions with 4096 delayed labels", configuration: kernelConfig) { (benchmark: Benchmark, state: LabelJoinWorkload) in
+        let start = ContinuousClock.now
+        state.round()
+        recordRate(benchmark, values: Shape.batchRows, since: start)
+    } setup: {
+        LabelJoinWorkload()
+    }
 }

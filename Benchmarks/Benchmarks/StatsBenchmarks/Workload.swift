@@ -214,3 +214,24 @@ final class AnomalyWorkload {
         scores.withUnsafeMutableBufferPointer { model.score(numeric: batch, rows: 0..<Shape.batchRows, scratch: &scratch, into: $0) }
     }
 }
+
+/// A label join in its steady state: each round registers a batch of predictions (ids never seen
+/// before, event time moving on) and joins the batch's labels.
+final class LabelJoinWorkload {
+    var join = LabelJoin(maxDelayMillis: 3_600_000)
+    var next: UInt64 = 1
+    var time: Int64 = 0
+    var joined = 0
+
+    func round() {
+        let first = next
+        for i in 0..<UInt64(Shape.batchRows) {
+            _ = join.prediction(id: first &+ i &* 0x9E37_79B9_7F4A_7C15, model: 0, timestamp: time, score: 0.5)
+        }
+        for i in 0..<UInt64(Shape.batchRows) where join.label(id: first &+ i &* 0x9E37_79B9_7F4A_7C15, timestamp: time + 1000, value: 1) != nil {
+            joined += 1
+        }
+        next &+= UInt64(Shape.batchRows)
+        time += 100
+    }
+}

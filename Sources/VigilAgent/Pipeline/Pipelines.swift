@@ -35,8 +35,8 @@ final class Pipelines {
     /// SPEC §4 `labels`: the decoder of the labels stream and the join (nil without `labels:`).
     private var labelDecoder: EventDecoder?
     private var labelJoin: LabelJoin?
-    /// Last evaluated window end per model (to refresh the performance gauges of the latest window).
-    private var lastWindowEnd: [String: Int64] = [:]
+    /// Per model, the end of the latest window with labels (whose performance the gauges show).
+    private var lastPerformanceEnd: [String: Int64] = [:]
 
     /// - Parameter inputs: names of the inputs; each serves the models whose `topic` equals the
     ///   name, or (a single `nil` name) every model, as in replay.
@@ -203,7 +203,8 @@ final class Pipelines {
         for pipeline in pipelines {
             for update in pipeline.takePerformanceUpdates() {
                 onPerformanceUpdate(pipeline.settings.name, update.start, update.end, update.performance)
-                if lastWindowEnd[pipeline.settings.name] == update.end {
+                if update.end >= lastPerformanceEnd[pipeline.settings.name] ?? .min {
+                    lastPerformanceEnd[pipeline.settings.name] = update.end
                     metrics.update { WindowMetrics.publishPerformance(update.performance, model: pipeline.settings.name, to: &$0) }
                 }
             }
@@ -264,7 +265,7 @@ final class Pipelines {
             report.rejected = rejectedSinceWindow[index]
             rejectedSinceWindow[index] = 0
         }
-        lastWindowEnd[report.model] = report.endMillis
+        if report.performance.labeled > 0 { lastPerformanceEnd[report.model] = report.endMillis }
         WindowMetrics.publish(report, to: metrics)
         onWindow(report)
     }

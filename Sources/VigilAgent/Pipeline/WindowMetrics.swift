@@ -45,7 +45,9 @@ enum WindowMetrics {
                 metrics.remove(MetricCatalog.featureDrifted, labelPrefix: labels)
             }
         }
-        publishPerformance(report.performance, model: model, to: &metrics)
+        // Performance gauges follow the latest window that has labels: with delayed labels the
+        // newest windows have none yet, and the gauges must not flicker away.
+        if report.performance.labeled > 0 { publishPerformance(report.performance, model: model, to: &metrics) }
         if let anomaly = report.anomaly {
             setOrRemove(&metrics, MetricCatalog.anomalyRatio, [model], anomaly.ratio)
         }

@@ -7,29 +7,29 @@ import DequeModule
 /// waiting for their prediction keep (id hash, value, event time). Entries older than `max_delay`
 /// behind the newest event time seen expire (expired labels count as unmatched), and each side is
 /// capped at `capacity` entries, the oldest going first.
-struct LabelJoin {
-    struct Prediction { var model: Int; var timestamp: Int64; var score: Double }
-    struct Label { var timestamp: Int64; var value: Double }
+package struct LabelJoin: Sendable {
+    package struct Prediction: Sendable, Equatable { package var model: Int; package var timestamp: Int64; package var score: Double }
+    package struct Label: Sendable, Equatable { package var timestamp: Int64; package var value: Double }
 
-    let maxDelayMillis: Int64
-    let capacity: Int
-    private(set) var predictions: [UInt64: Prediction] = [:]
+    package let maxDelayMillis: Int64
+    package let capacity: Int
+    package private(set) var predictions: [UInt64: Prediction] = [:]
     private var predictionOrder = Deque<(hash: UInt64, timestamp: Int64)>()
-    private(set) var labels: [UInt64: Label] = [:]
+    package private(set) var labels: [UInt64: Label] = [:]
     private var labelOrder = Deque<(hash: UInt64, timestamp: Int64)>()
     private var newestPrediction = Int64.min
     private var newestLabel = Int64.min
     /// Labels that expired or were pushed out without a prediction since the last `takeUnmatched()`.
     private var unmatched = 0
 
-    init(maxDelayMillis: Int64, capacity: Int = 1_000_000) {
+    package init(maxDelayMillis: Int64, capacity: Int = 1_000_000) {
         self.maxDelayMillis = maxDelayMillis
         self.capacity = capacity
     }
 
     /// A prediction without a label in its event: returns a label that arrived earlier, if any
     /// (the pair is then complete), else remembers the prediction.
-    mutating func prediction(id: UInt64, model: Int, timestamp: Int64, score: Double) -> Double? {
+    package mutating func prediction(id: UInt64, model: Int, timestamp: Int64, score: Double) -> Double? {
         if let label = labels.removeValue(forKey: id) { return label.value }
         newestPrediction = max(newestPrediction, timestamp)
         predictions[id] = Prediction(model: model, timestamp: timestamp, score: score)
@@ -40,16 +40,19 @@ struct LabelJoin {
 
     /// A label from the labels stream: returns its prediction when one is waiting, else keeps the
     /// label for a prediction still to come.
-    mutating func label(id: UInt64, timestamp: Int64, value: Double) -> Prediction? {
-        if let prediction = predictions.removeValue(forKey: id) { return prediction }
+    package mutating func label(id: UInt64, timestamp: Int64, value: Double) -> Prediction? {
         newestLabel = max(newestLabel, timestamp)
+        if let prediction = predictions.removeValue(forKey: id) {
+            expireLabels()
+            return prediction
+        }
         if labels[id] == nil { labelOrder.append((id, timestamp)) }
         labels[id] = Label(timestamp: timestamp, value: value)
         expireLabels()
         return nil
     }
 
-    mutating func takeUnmatched() -> Int {
+    package mutating func takeUnmatched() -> Int {
         defer { unmatched = 0 }
         return unmatched
     }
@@ -71,7 +74,7 @@ struct LabelJoin {
     }
 
     /// Expires labels that can no longer meet a prediction at the end of input (replay).
-    mutating func finish() -> Int {
+    package mutating func finish() -> Int {
         unmatched += labels.count
         labels.removeAll()
         labelOrder.removeAll()
