@@ -64,7 +64,7 @@ import VigilStats
             events.append(line.replacingOccurrences(of: ",\"label\":\(label)", with: ""))
             labels.append(#"{"id":"\#(id)","label":\#(label),"ts":\#(ts + 3_600_000)}"#)
         }
-        var random = SplitMix64Shuffle(seed: 7)
+        var random = SplitMix64(seed: 7)
         labels.shuffle(using: &random)
         labels += [#"{"id":"nobody-1","label":1,"ts":1778500000000}"#, #"{"id":"nobody-2","label":0,"ts":1778500000000}"#]
         let dir = try TestSupport.temporaryDirectory()
@@ -87,18 +87,5 @@ import VigilStats
         }
         #expect(result.registry.value(MetricCatalog.labelsJoinedTotal, labels: ["credit"]) == 17_500)
         #expect(result.registry.value(MetricCatalog.labelsUnmatchedTotal, labels: ["credit"]) == 2)
-    }
-}
-
-/// A seeded generator for shuffling test data.
-struct SplitMix64Shuffle: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

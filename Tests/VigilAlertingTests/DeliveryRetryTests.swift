@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import VigilAlerting
+import VigilStats
 
 @Suite(.timeLimit(.minutes(1)))
 struct DeliveryRetryTests {
@@ -114,7 +115,7 @@ struct DeliveryRetryTests {
 
     @Test(arguments: 1...12)
     func delayHasFullJitterBelowTheCeiling(attempt: Int) {
-        var generator = JitterSplitMix64(seed: UInt64(attempt))
+        var generator = SplitMix64(seed: UInt64(attempt))
         let ceiling = RetryPolicy.standard.ceiling(afterAttempt: attempt)
         let delays = (0..<200).map { _ in RetryPolicy.standard.delay(afterAttempt: attempt, using: &generator) }
         #expect(delays.allSatisfy { $0 >= .zero && $0 <= ceiling })
@@ -122,7 +123,7 @@ struct DeliveryRetryTests {
     }
 
     @Test func retryAfterRaisesTheDelayButNotPastTheCap() {
-        var generator = JitterSplitMix64(seed: 1)
+        var generator = SplitMix64(seed: 1)
         #expect(RetryPolicy.standard.delay(afterAttempt: 1, retryAfter: .seconds(5), using: &generator) == .seconds(5))
         #expect(RetryPolicy.standard.delay(afterAttempt: 1, retryAfter: .seconds(120), using: &generator) == .seconds(30))
     }
@@ -130,18 +131,5 @@ struct DeliveryRetryTests {
     @Test func standardMatchesSpec() {
         #expect(RetryPolicy.standard.initialBackoff == .milliseconds(500))
         #expect(RetryPolicy.standard.maxBackoff == .seconds(30))
-    }
-}
-
-/// Seeded JitterSplitMix64 (Steele et al.) for the jitter tests.
-struct JitterSplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
