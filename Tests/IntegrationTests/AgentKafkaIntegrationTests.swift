@@ -177,7 +177,7 @@ extension AgentKafkaIntegrationTests {
 
 extension AgentKafkaIntegrationTests {
     /// Predictions and their labels on two topics (SPEC §4 `labels`): 100 events scored 0.9 (even
-    /// i) or 0.1 (odd i) in one past 10-second window, their labels arriving afterwards; label 1
+    /// i) or 0.1 (odd i) in one recent 10-second window, their labels arriving after it closed; label 1
     /// for even i except multiples of 10. By hand, at threshold 0.5: TP 40, FP 10, TN 50, FN 0 →
     /// accuracy 0.9, precision 0.8, recall 1, F1 = 2·0.8/1.8. Three labels for unknown ids expire
     /// unmatched once newer labels are 30 s (max_delay) ahead of them.
@@ -189,7 +189,9 @@ extension AgentKafkaIntegrationTests {
         try cluster.createTopic("lab-events", partitions: 2)
         try cluster.createTopic("lab-labels", partitions: 1)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let windowStart = (now - 120_000) / 10_000 * 10_000
+        // A recent window: evaluated windows stay open to labels for max_delay (30 s) behind the
+        // watermark, which follows the clock once the partitions are idle.
+        let windowStart = (now - 20_000) / 10_000 * 10_000
         let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
         for i in 0..<100 {
             let event = #"{"model":"lab","id":"p-\#(i)","ts":\#(windowStart + Int64(i) * 10),"features":{"x":\#(i)},"prediction":\#(i % 2 == 0 ? 0.9 : 0.1)}"#
@@ -215,11 +217,17 @@ extension AgentKafkaIntegrationTests {
         func metrics() throws -> [String: Double] {
             TestSupport.parseExposition(String(decoding: try TestSupport.httpGet(port: port, path: "/metrics").body, as: UTF8.self))
         }
-        // The window closes (all partitions idle) before any label exists.
+        // The window closes (all partitions idle) before any label exists, so the labels must update
+        // an already evaluated window.
         let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline, try metrics()[#"vigil_events_total{model="lab"}"#] != 100 {
+        // (Idle partitions move the watermark to the clock in one step, which can close the
+        // following empty windows in the same evaluation: wait on the end time, not on the count.)
+        let windowEndSeconds = Double(windowStart + 10_000) / 1000
+        while ContinuousClock.now < deadline, try metrics()[#"vigil_window_end_timestamp_seconds{model="lab"}"#] ?? 0 < windowEndSeconds {
             try await Task.sleep(for: .milliseconds(300))
         }
+        #expect(try metrics()[#"vigil_events_total{model="lab"}"#] == 100)
+        #expect(try metrics()[#"vigil_model_accuracy{model="lab"}"#] == nil)
         for unknown in 0..<3 {
             try producer.send(topic: "lab-labels", value: Array(#"{"id":"nobody-\#(unknown)","label":1,"ts":\#(now - 100_000)}"#.utf8))
         }
