@@ -11,6 +11,9 @@ class ClientContext {
     let logger: Logger
     /// Errors reported through `error_cb` (transport, all brokers down, fatal, ...).
     let clientErrors = Atomic<Int>(0)
+    /// Set when librdkafka reports every broker down; cleared by a successful request
+    /// (`KafkaConsumer.probeBrokers`) or a delivered message.
+    let brokersDown = Atomic<Bool>(false)
 
     init(logger: Logger) { self.logger = logger }
 
@@ -72,6 +75,7 @@ private func vigilErrorCallback(
     guard let context = ClientContext.from(opaque) else { return }
     context.clientErrors.add(1, ordering: .relaxed)
     let code = KafkaError.Code(rawValue: err)
+    if err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue { context.brokersDown.store(true, ordering: .relaxed) }
     let fatal = code == .fatal
     context.logger.log(
         level: fatal ? .error : .warning,

@@ -16,10 +16,16 @@ final class ConsumerContext: ClientContext {
     /// Next offset to store per `[topicIndex][partition]`, -1 where nothing was delivered since the
     /// last `storeDeliveredOffsets`.
     var nextOffsets: [[Int64]] = []
+    /// Offset after the last delivered message per `[topicIndex][partition]` since the partition
+    /// was assigned, -1 where none (not cleared by storing; see `KafkaConsumer.deliveredPositions`).
+    var positions: [[Int64]] = []
+    /// Called with partitions about to be revoked (see `KafkaConsumer.onRevoke`).
+    var onRevoke: ((_ revoked: [TopicPartition], _ lost: Bool) -> Void)?
 
     func resetTopics(_ topics: [String]) {
         self.topics = topics
         nextOffsets = Array(repeating: [], count: topics.count)
+        positions = Array(repeating: [], count: topics.count)
     }
 
     @inline(__always)
@@ -27,8 +33,10 @@ final class ConsumerContext: ClientContext {
         let p = Int(partition)
         if p >= nextOffsets[topicIndex].count {
             nextOffsets[topicIndex].append(contentsOf: repeatElement(-1, count: p + 1 - nextOffsets[topicIndex].count))
+            positions[topicIndex].append(contentsOf: repeatElement(-1, count: p + 1 - positions[topicIndex].count))
         }
         nextOffsets[topicIndex][p] = offset + 1
+        positions[topicIndex][p] = offset + 1
     }
 
     /// Drops delivered-but-unstored offsets of partitions this consumer no longer owns.
@@ -36,6 +44,7 @@ final class ConsumerContext: ClientContext {
         for tp in partitions {
             guard let t = topics.firstIndex(of: tp.topic), Int(tp.partition) < nextOffsets[t].count else { continue }
             nextOffsets[t][Int(tp.partition)] = -1
+            positions[t][Int(tp.partition)] = -1
         }
     }
 
@@ -66,6 +75,7 @@ final class ConsumerContext: ClientContext {
             logger.info("Kafka partitions assigned.", metadata: ["kafka.partitions": "\(Self.describe(list))", "kafka.rebalance_protocol": "\(protocolName)"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
+            if !list.isEmpty { onRevoke?(list, lost) }
             forgetDelivered(list)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(rk, partitions) {

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 package import Logging
+import Synchronization
 
 /// A consumer-group consumer that polls in batches.
 ///
@@ -136,6 +137,7 @@ package final class KafkaConsumer {
             delivered += 1
         }
         if sawFatal, let fatal = fatalError { throw fatal }
+        if delivered > 0 { context.brokersDown.store(false, ordering: .relaxed) }
         return delivered
     }
 
@@ -186,6 +188,101 @@ package final class KafkaConsumer {
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else {
             throw KafkaError(err, context: "commit")
         }
+    }
+
+    /// Commits `offsets` (the next offset to consume per partition) with a metadata string each,
+    /// which the group keeps with the offset (`committedWithMetadata` reads it back). For manual
+    /// commits (`enable.auto.commit=false`): librdkafka 2.0's offset store cannot carry metadata.
+    /// - Parameter async: return at once (the result is logged by librdkafka) instead of waiting.
+    package func commit(_ offsets: [TopicPartition: (offset: Int64, metadata: String)], async: Bool) throws(KafkaError) {
+        checkUsable()
+        guard !offsets.isEmpty else { return }
+        let list = makePartitionList(Array(offsets.keys), offset: { offsets[$0]?.offset })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for i in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[i]
+            let tp = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+            guard let metadata = offsets[tp]?.metadata, !metadata.isEmpty else { continue }
+            // The list owns its metadata and frees it with `free` on destroy.
+            let bytes = Array(metadata.utf8)
+            let buffer = malloc(bytes.count)!
+            bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            list.pointee.elems[i].metadata = buffer
+            list.pointee.elems[i].metadata_size = bytes.count
+        }
+        let err = rd_kafka_commit(handle, list, async ? 1 : 0)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            throw KafkaError(err, context: "commit")
+        }
+        var failure: KafkaError?
+        if !async {
+            forEachPartition(in: list) { tp, _, partitionErr in
+                if partitionErr != RD_KAFKA_RESP_ERR_NO_ERROR, failure == nil { failure = KafkaError(partitionErr, context: "commit \(tp)") }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The group's committed offsets for `partitions` with the metadata committed with them
+    /// (blocking broker call); partitions without a committed offset are left out.
+    package func committedWithMetadata(
+        _ partitions: [TopicPartition], timeout: Duration = .seconds(10)
+    ) throws(KafkaError) -> [TopicPartition: (offset: Int64, metadata: String)] {
+        checkUsable()
+        let list = makePartitionList(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_committed(handle, list, Int32(timeout.milliseconds))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "fetch committed offsets") }
+        var result: [TopicPartition: (offset: Int64, metadata: String)] = [:]
+        for i in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[i]
+            guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR, element.offset >= 0 else { continue }
+            var metadata = ""
+            if let raw = element.metadata, element.metadata_size > 0 {
+                metadata = String(decoding: UnsafeRawBufferPointer(start: raw, count: element.metadata_size), as: UTF8.self)
+            }
+            result[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = (element.offset, metadata)
+        }
+        return result
+    }
+
+    /// Per assigned partition, the offset after the last message `poll` delivered since the
+    /// partition was assigned (what a manual commit should commit once those messages are applied).
+    package var deliveredPositions: [TopicPartition: Int64] {
+        var result: [TopicPartition: Int64] = [:]
+        for t in context.positions.indices {
+            for p in context.positions[t].indices where context.positions[t][p] >= 0 {
+                result[TopicPartition(topic: context.topics[t], partition: Int32(p))] = context.positions[t][p]
+            }
+        }
+        return result
+    }
+
+    /// Called from the rebalance callback (inside `poll` or `close`) with partitions about to be
+    /// revoked, before they are unassigned (`deliveredPositions` still holds them): the last moment
+    /// to commit them (`commit(_:async:)` with `async: false`) — unless `lost` (the session timed
+    /// out: they may already belong to another member, and a commit would fail or move its offsets
+    /// back). Capture the consumer `unowned`; cleared on `close`.
+    package var onRevoke: ((_ revoked: [TopicPartition], _ lost: Bool) -> Void)? {
+        get { context.onRevoke }
+        set { context.onRevoke = newValue }
+    }
+
+    /// Whether librdkafka reported every broker down (`_ALL_BROKERS_DOWN`) and no request has
+    /// succeeded since (see `probeBrokers`).
+    package var brokersDown: Bool { context.brokersDown.load(ordering: .relaxed) }
+
+    /// While `brokersDown`, asks the cluster for metadata (blocking up to `timeout`); an answer
+    /// clears `brokersDown`. Returns whether the brokers answered.
+    @discardableResult
+    package func probeBrokers(timeout: Duration = .milliseconds(500)) -> Bool {
+        checkUsable()
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, nil, &metadata, Int32(timeout.milliseconds))
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { return false }
+        context.brokersDown.store(false, ordering: .relaxed)
+        return true
     }
 
     /// The group's committed offsets for `partitions` (blocking broker call); partitions without a
@@ -317,12 +414,17 @@ package final class KafkaConsumer {
                 context.logger.warning("Kafka final commit failed.", metadata: ["kafka.error": "\(KafkaError.Code(err).name)"])
             }
         }
+        // The hooks may use this consumer, which is closed from here on (a final revocation runs
+        // inside consumer_close).
+        context.onRevoke = nil
+        context.startOffsetsOnAssign = nil
         // With enable.auto.commit, consumer_close commits the stored offsets itself.
         let err = rd_kafka_consumer_close(handle)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             context.logger.warning("Kafka consumer close failed.", metadata: ["kafka.error": "\(KafkaError.Code(err).name)"])
         }
         context.startOffsetsOnAssign = nil
+        context.onRevoke = nil
         topicIndexCache.removeAll()
         for topic in pinnedTopics { rd_kafka_topic_destroy(topic) }
         pinnedTopics.removeAll()

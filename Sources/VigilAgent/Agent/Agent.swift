@@ -87,6 +87,19 @@ package final class Agent: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger))
+        // SPEC-style escalation: the first SIGTERM/SIGINT shuts down gracefully (above); a second
+        // one means the operator will not wait, so exit at once.
+        let escalation = Task { [logger] in
+            var seen = 0
+            for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                seen += 1
+                if seen >= 2 {
+                    logger.warning("Second signal during shutdown: exiting immediately.", metadata: ["signal": "\(signal)"])
+                    exit(signal == .sigint ? 130 : 143)
+                }
+            }
+        }
+        defer { escalation.cancel() }
         try await group.run()
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import VigilExposition
 import VigilEvents
 import VigilKafka
+import VigilAlerting
 
 /// The consume loop (DESIGN "Concurrency"): runs on its own OS thread, polls batches from
 /// librdkafka, decodes them into columns, applies them to the model pipelines, stores the
@@ -86,8 +87,30 @@ final class KafkaIngest: Sendable {
             topics.append(labels.topic)
             return topics.count - 1
         }
-        let consumer = try KafkaConsumer(configuration: clientProperties(configuration), logger: logger)
+        var properties = clientProperties(configuration)
+        let replays = configuration.kafka.startFrom == .window
+        // Replay points travel as offset-commit metadata, which librdkafka 2.0's offset store (what
+        // auto-commit commits) cannot carry: commit by hand instead (see `ReplayCoordinator`).
+        if replays { properties["enable.auto.commit"] = "false" }
+        let commitIntervalMillis = Int64(properties["auto.commit.interval.ms"] ?? "") ?? 5000
+        let consumer = try KafkaConsumer(configuration: properties, logger: logger)
         defer { consumer.close() }
+        var coordinator: ReplayCoordinator?
+        if replays {
+            let rules = AlertRules.from(configuration)
+            // Evaluated windows re-run after a restart, so `for` timers resume where they were (≤ 1 h).
+            let history: (ModelSettings) -> Int64 = { model in
+                min(rules.filter { $0.model == nil || $0.model == model.name }.map { $0.holdMillis + $0.keepFiringMillis }.max() ?? 0, 3_600_000)
+            }
+            pipelines.trackReplay(historyMillis: history)
+            let replay = ReplayCoordinator(
+                consumer: consumer, pipelines: pipelines, topics: topics, labelsTopic: configuration.labels?.topic,
+                lookBackMillis: ReplayCoordinator.lookBack(configuration, history: history), logger: logger,
+                now: { Int64(Date().timeIntervalSince1970 * 1000) })
+            consumer.startOffsetsOnAssign = { [unowned replay] assigned in replay.startOffsets(assigned) }
+            consumer.onRevoke = { [unowned replay] revoked, lost in replay.revoking(revoked, lost: lost) }
+            coordinator = replay
+        }
         try consumer.subscribe(topics)
         status.setConsumerRunning(true)
         logger.info("Kafka consumer started.", metadata: ["kafka.topics": "\(topics.joined(separator: ","))", "kafka.group": "\(configuration.kafka.groupId)"])
@@ -99,20 +122,30 @@ final class KafkaIngest: Sendable {
         var messagesPerTopic = Array(repeating: 0, count: topics.count)
         var referenceGenerations = pipelines.pipelines.map(\.referenceGeneration)
         var lastLagUpdate: Int64 = 0
+        var lastCommit: Int64 = 0
+        var lastBrokerProbe: Int64 = 0
+        // Whether the decoded events not yet flushed are counted (false while replaying).
+        var pendingCounted = true
         for topic in topics { metrics.initialize(MetricCatalog.kafkaMessagesTotal, labels: [topic]) }
         metrics.initialize(MetricCatalog.kafkaRebalancesTotal, labels: [])
 
         while !shouldStop() {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let polled = try consumer.poll(maxMessages: 4096, timeoutMillis: 10) { message in
-                messagesPerTopic[message.topicIndex] += 1
+                let replayed = coordinator?.isReplay(topicIndex: message.topicIndex, partition: message.partition, offset: message.offset) ?? false
+                if replayed == pendingCounted {
+                    // Replayed and new events never share a flush: only the new ones are counted.
+                    pipelines.flush(nowMillis: now, counted: pendingCounted)
+                    pendingCounted = !replayed
+                }
+                if !replayed { messagesPerTopic[message.topicIndex] += 1 }
                 if message.topicIndex == labelsIndex {
                     pipelines.decodeLabel(message.payload, nowMillis: now)
                     return
                 }
                 let outcome = pipelines.decode(input: message.topicIndex, message.payload, partition: message.partition,
                                                offset: message.offset, nowMillis: now)
-                if let deadLetters, case .rejected(let reason, _) = outcome {
+                if !replayed, let deadLetters, case .rejected(let reason, _) = outcome {
                     deadLetters.send(message, reason: reason, topic: topics[message.topicIndex])
                 }
             }
@@ -125,6 +158,7 @@ final class KafkaIngest: Sendable {
                     }
                     logger.info("Partitions assigned.", metadata: ["kafka.partitions": "\(partitions.map(\.description).joined(separator: ","))"])
                 case .revoked(let partitions):
+                    coordinator?.forget(partitions)
                     for topic in Set(partitions.map(\.topic)) {
                         pipelines.revoke(topic: topic, partitions: partitions.filter { $0.topic == topic }.map(\.partition))
                     }
@@ -134,7 +168,7 @@ final class KafkaIngest: Sendable {
             }
             if let fatal = consumer.fatalError { throw fatal }
             let before = pipelines.acceptedByModel
-            pipelines.flush(nowMillis: now)
+            pipelines.flush(nowMillis: now, counted: pendingCounted)
             pipelines.flushLabels()
             for (index, pipeline) in pipelines.pipelines.enumerated() where pipeline.referenceGeneration != referenceGenerations[index] {
                 referenceGenerations[index] = pipeline.referenceGeneration
@@ -144,13 +178,27 @@ final class KafkaIngest: Sendable {
             for (index, model) in configuration.models.enumerated() {
                 status.addEvents(model: model.name, pipelines.acceptedByModel[index] - before[index])
             }
-            if polled > 0 {
+            if let coordinator {
+                if now - lastCommit >= commitIntervalMillis {
+                    lastCommit = now
+                    coordinator.commit(async: true)
+                }
+            } else if polled > 0 {
                 try consumer.storeDeliveredOffsets()
+            }
+            if polled > 0 {
                 for (index, count) in messagesPerTopic.enumerated() where count > 0 {
                     metrics.increment(MetricCatalog.kafkaMessagesTotal, labels: [topics[index]], by: Double(count))
                     messagesPerTopic[index] = 0
                 }
             }
+            // SPEC §8 `/readyz`: an outage (librdkafka reported every broker down) shows until a
+            // broker answers again or a message arrives.
+            if consumer.brokersDown, now - lastBrokerProbe >= 1000 {
+                lastBrokerProbe = now
+                consumer.probeBrokers()
+            }
+            status.setBrokersDown(consumer.brokersDown)
             if now - lastLagUpdate >= 5000 {
                 lastLagUpdate = now
                 let lag = consumer.lag()
@@ -161,11 +209,16 @@ final class KafkaIngest: Sendable {
             }
         }
         logger.info("Kafka consumer stopping: committing offsets.")
-        pipelines.flush(nowMillis: Int64(Date().timeIntervalSince1970 * 1000), evaluate: false)
-        try consumer.storeDeliveredOffsets()
-        do { try consumer.commitSync() } catch {
-            logger.warning("Final offset commit failed.", metadata: ["error": "\(error)"])
+        pipelines.flush(nowMillis: Int64(Date().timeIntervalSince1970 * 1000), evaluate: false, counted: pendingCounted)
+        if let coordinator {
+            coordinator.commit(async: false)
+        } else {
+            try consumer.storeDeliveredOffsets()
+            do { try consumer.commitSync() } catch {
+                logger.warning("Final offset commit failed.", metadata: ["error": "\(error)"])
+            }
         }
+        logger.info("Kafka consumer stopped.", metadata: ["events": "\(pipelines.acceptedTotal)"])
     }
 }
 
@@ -188,7 +241,7 @@ final class DeadLetters {
     private var lastReportedFailures = 0
 
     init(topic: String, properties: [String: String], logger: Logger) throws(KafkaError) {
-        producer = try KafkaProducer(configuration: properties, logger: logger, enqueueTimeout: .milliseconds(100))
+        producer = try KafkaProducer(configuration: properties, logger: logger, enqueueTimeout: .zero)
         self.topic = topic
         self.logger = logger
     }

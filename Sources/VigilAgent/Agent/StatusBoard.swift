@@ -20,6 +20,7 @@ final class StatusBoard: Sendable {
         var currentWindowEnd: [String: Int64] = [:]
         var events: [String: Int] = [:]
         var consumerRunning = false
+        var brokersDown = false
         var fatal: String?
         var anomalyStatus: [String: String] = [:]
     }
@@ -36,6 +37,7 @@ final class StatusBoard: Sendable {
     func setAnomalyStatus(model: String, _ text: String) { state.withLock { $0.anomalyStatus[model] = text } }
 
     func setConsumerRunning(_ running: Bool) { state.withLock { $0.consumerRunning = running } }
+    func setBrokersDown(_ down: Bool) { state.withLock { $0.brokersDown = down } }
     func setFatal(_ message: String) { state.withLock { $0.fatal = message } }
     func setAssignment(_ partitions: [PartitionStatus]) { state.withLock { $0.assigned = partitions } }
 
@@ -60,6 +62,7 @@ final class StatusBoard: Sendable {
         state.withLock { s in
             if let fatal = s.fatal { return (false, "consumer failed: \(fatal)") }
             if !s.consumerRunning { return (false, "Kafka consumer not running") }
+            if s.brokersDown { return (false, "Kafka brokers unreachable") }
             if s.assigned.isEmpty { return (false, "no Kafka partitions assigned yet") }
             return (true, "ready")
         }

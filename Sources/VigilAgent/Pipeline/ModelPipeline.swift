@@ -37,6 +37,14 @@ final class ModelPipeline {
     // Count windows.
     private var countPane: WindowPane?
 
+    // Replay on assignment (`kafka.start_from: window`, see `replayOffset(partition:)`).
+    /// Per pane, the first (smallest) Kafka offset applied to it from each partition; kept for
+    /// `historyPanes` panes after the pane itself is dropped. Empty unless `trackReplay` was called.
+    private var paneFirstOffsets: [Int64: [(partition: Int32, offset: Int64)]] = [:]
+    private var tracksReplay = false
+    /// Evaluated windows a restart re-evaluates (alert `for` + `keep_firing_for`), in panes.
+    private var historyPanes: Int64 = 0
+
     private struct PartitionClock {
         var maxTimestamp: Int64?
         var lastSeenMillis: Int64
@@ -145,6 +153,55 @@ final class ModelPipeline {
             useReference(collector.profile())
         } else {
             warmup = collector
+        }
+    }
+
+    // MARK: Replay
+
+    /// Starts recording, per pane and partition, the first Kafka offset applied, so that a restart
+    /// can replay exactly the events of the windows still open, plus `historyMillis` of evaluated
+    /// windows (alert rules' hold times re-run on them). Time windows only.
+    func trackReplay(historyMillis: Int64) {
+        guard case .time(_, let slide, _) = mode else { return }
+        tracksReplay = true
+        historyPanes = (max(historyMillis, 0) + slide - 1) / slide
+    }
+
+    /// Where a restarted agent starts reading `partition` to rebuild this model's state: the
+    /// smallest offset of the partition in the panes it still needs; nil when it needs none.
+    func replayOffset(partition: Int32) -> Int64? {
+        var lowest: Int64?
+        for entries in paneFirstOffsets.values {
+            for entry in entries where entry.partition == partition { lowest = min(lowest ?? entry.offset, entry.offset) }
+        }
+        return lowest
+    }
+
+    /// The window end through which a restarted agent need not re-evaluate windows (the replay
+    /// re-evaluates the history after it): nil before the first evaluation.
+    var replayThrough: Int64? {
+        guard case .time(_, let slide, _) = mode, let through = evaluatedThrough else { return nil }
+        return through - historyPanes * slide
+    }
+
+    /// Takes a previous run's `replayThrough` before replaying, so windows it evaluated are not
+    /// reported again from partial data. Only a pipeline without state of its own takes it.
+    func restore(evaluatedThrough through: Int64) {
+        guard case .time = mode, evaluatedThrough == nil, panes.isEmpty else { return }
+        evaluatedThrough = through
+    }
+
+    @inline(__always)
+    private func noteFirstOffsets(_ batch: EventBatch, rows: Range<Int>, pane: Int64) {
+        var last = Int32.min
+        for row in rows where batch.partitions[row] != last {
+            last = batch.partitions[row]
+            let offset = batch.offsets[row]
+            if let index = paneFirstOffsets[pane]?.firstIndex(where: { $0.partition == last }) {
+                if offset < paneFirstOffsets[pane]![index].offset { paneFirstOffsets[pane]![index].offset = offset }
+            } else {
+                paneFirstOffsets[pane, default: []].append((last, offset))
+            }
         }
     }
 
@@ -303,6 +360,7 @@ final class ModelPipeline {
             if pane != Self.lateRow {
                 if panes[pane] == nil { panes[pane] = makePane(index: pane) }
                 panes[pane]!.add(batch, rows: start..<end)
+                if tracksReplay { noteFirstOffsets(batch, rows: start..<end, pane: pane) }
                 addScores(batch, rows: start..<end, to: &panes[pane]!)
                 applied += end - start
             }
@@ -480,6 +538,9 @@ final class ModelPipeline {
     }
 
     private func dropPanes(before paneIndex: Int64) {
+        if tracksReplay {
+            for key in paneFirstOffsets.keys.filter({ $0 < paneIndex - historyPanes }) { paneFirstOffsets[key] = nil }
+        }
         for key in panes.keys.filter({ $0 < paneIndex }) {
             if let pane = panes.removeValue(forKey: key), recycled.count < 4, pane.referenceGeneration == referenceGeneration {
                 recycled.append(pane)

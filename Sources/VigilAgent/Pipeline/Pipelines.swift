@@ -116,26 +116,40 @@ final class Pipelines {
 
     /// Applies everything decoded since the last call to the pipelines, publishes counters,
     /// then evaluates the windows the watermarks have passed.
-    func flush(nowMillis: Int64, evaluate: Bool = true) {
+    ///
+    /// - Parameter counted: false for replayed events (offsets a previous owner already counted,
+    ///   see `ReplayPoint`): they rebuild window state and windows, but no counter moves.
+    func flush(nowMillis: Int64, evaluate: Bool = true, counted: Bool = true) {
         for input in inputs.indices {
             let batches = inputs[input].decoder.takeBatches()
             let counters = inputs[input].decoder.takeCounters()
             let modelMap = inputs[input].models
-            publish(counters, modelMap: modelMap)
+            if counted {
+                publish(counters, modelMap: modelMap)
+            } else {
+                for (key, count) in counters.rejected where count > 0 {
+                    if let model = key.model { rejectedSinceWindow[modelMap[model]] += count }
+                }
+            }
             for var batch in batches {
                 let model = modelMap[batch.model]
                 batch.model = model
                 let (outcome, reports) = pipelines[model].apply(batch, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
                 let name = configuration.models[model].name
-                acceptedTotal += outcome.accepted
-                acceptedByModel[model] += outcome.accepted
-                metrics.increment(MetricCatalog.eventsTotal, labels: [name], by: Double(outcome.accepted))
-                publishScores(of: pipelines[model], name: name)
-                if labelJoin != nil { registerForJoin(batch, model: model) }
-                if outcome.late > 0 {
-                    rejectedSinceWindow[model] += outcome.late
-                    rejectedTotals[.late, default: 0] += outcome.late
-                    metrics.increment(MetricCatalog.eventsRejectedTotal, labels: [name, RejectionReason.late.rawValue], by: Double(outcome.late))
+                rejectedSinceWindow[model] += outcome.late
+                if counted {
+                    acceptedTotal += outcome.accepted
+                    acceptedByModel[model] += outcome.accepted
+                    metrics.increment(MetricCatalog.eventsTotal, labels: [name], by: Double(outcome.accepted))
+                    publishScores(of: pipelines[model], name: name)
+                    if labelJoin != nil { registerForJoin(batch, model: model) }
+                    if outcome.late > 0 {
+                        rejectedTotals[.late, default: 0] += outcome.late
+                        metrics.increment(MetricCatalog.eventsRejectedTotal, labels: [name, RejectionReason.late.rawValue], by: Double(outcome.late))
+                    }
+                } else {
+                    _ = pipelines[model].takeScores()
+                    _ = pipelines[model].takeChanges()
                 }
                 reports.forEach(deliver)
             }
@@ -214,6 +228,39 @@ final class Pipelines {
     /// Replay end: closes and evaluates every window still open.
     func closeAll() {
         for pipeline in pipelines { pipeline.closeAll().forEach(deliver) }
+    }
+
+    // MARK: Replay (`kafka.start_from: window`)
+
+    /// Starts the per-pane offset bookkeeping `replayPoint` needs; `historyMillis` per model is how
+    /// far back evaluated windows are re-evaluated after a restart (its alert rules' hold times).
+    func trackReplay(historyMillis: (ModelSettings) -> Int64) {
+        for pipeline in pipelines { pipeline.trackReplay(historyMillis: historyMillis(pipeline.settings)) }
+    }
+
+    /// What to commit with offset `position` of `topic`/`partition`: where the models reading the
+    /// topic need replay to start, and their evaluation points; nil for a topic no model reads.
+    func replayPoint(topic: String, partition: Int32, position: Int64) -> ReplayPoint? {
+        guard let input = inputs.first(where: { $0.name == topic }) else { return nil }
+        var from = position
+        var through: [String: Int64] = [:]
+        for model in input.models {
+            if let offset = pipelines[model].replayOffset(partition: partition) { from = min(from, offset) }
+            if let t = pipelines[model].replayThrough { through[pipelines[model].settings.name] = t }
+        }
+        return ReplayPoint(replayFrom: from, through: through)
+    }
+
+    /// Before replaying `topic`: the evaluation points a previous owner committed (the smallest per
+    /// model over the partitions, so no window is skipped); pipelines with state keep their own.
+    func restore(topic: String, from points: [ReplayPoint]) {
+        guard let input = inputs.first(where: { $0.name == topic }) else { return }
+        for model in input.models {
+            let name = pipelines[model].settings.name
+            if let through = points.compactMap({ $0.through[name] }).min() {
+                pipelines[model].restore(evaluatedThrough: through)
+            }
+        }
     }
 
     /// Kafka assignment changes for `topic`.
