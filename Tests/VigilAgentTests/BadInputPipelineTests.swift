@@ -41,6 +41,16 @@ import VigilExposition
         #"{"model":"credit","id":"e-\#(ts)","ts":\#(ts),"features":{"income":\#(income),"age":56,"utilization":0.4793,"balance":7.325,"score_delta":1.944,"num_accounts":0,"is_foreign":false,"channel":"web","region":"CA"\#(extra)},"prediction":0.3251,"label":0}"#
     }
 
+    /// 100,000 unknown features with four-character keys, so that the event fits in 1 MiB.
+    static let unknownFeatures: String = {
+        let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz")
+        var text = ""
+        for i in 0..<100_000 {
+            text += #","_"# + String([digits[i % 36], digits[i / 36 % 36], digits[i / 1296 % 36], digits[i / 46656]]) + #"":1"#
+        }
+        return text
+    }()
+
     enum Expected: Equatable {
         case accepted
         /// Accepted, with `income` counted `non_finite`.
@@ -55,12 +65,7 @@ import VigilExposition
         let valid = event(ts: ts)
         let shell = event(ts: ts, extra: #","pad":"""#)
         let oneMebibyte = Array(event(ts: ts, extra: #","pad":""# + String(repeating: "p", count: (1 << 20) - shell.utf8.count) + "\"").utf8)
-        // 100,000 unknown features with four-character keys, so that the event fits in 1 MiB.
-        let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz")
-        var unknownFeatures = ""
-        for i in 0..<100_000 {
-            unknownFeatures += #","_"# + String([digits[i % 36], digits[i / 36 % 36], digits[i / 1296 % 36], digits[i / 46656]]) + #"":1"#
-        }
+        let unknownFeatures = Self.unknownFeatures
         return [
             text("truncated", String(valid.dropLast(20)), .rejected(.malformed)),
             text("trailing garbage", valid + "x", .rejected(.malformed)),
@@ -73,7 +78,7 @@ import VigilExposition
             text("lone surrogate escape", #"{"model":"credit","ts":\#(ts),"features":{"channel":"\udc01"}}"#, .rejected(.malformed)),
             ("raw NUL", Array(#"{"model":"credit","ts":\#(ts),"features":{"channel":"a"#.utf8) + [0] + Array(#""}}"#.utf8), .rejected(.malformed)),
             text("escaped NUL", #"{"model":"credit","ts":\#(ts),"features":{"channel":"a\u0000"}}"#, .accepted),
-            ("exactly 1 MiB", oneMebibyte, .accepted),   // (its size is checked in the test)
+            ("exactly 1 MiB", oneMebibyte, .accepted),
             ("1 MiB + 1", oneMebibyte + [0x20], .rejected(.tooLarge)),
             text("10,000 nested arrays", #"{"model":"credit","ts":\#(ts),"features":{"income":"# + String(repeating: "[", count: 10_000)
                 + String(repeating: "]", count: 10_000) + "}}", .rejected(.malformed)),
@@ -96,7 +101,7 @@ import VigilExposition
         ]
     }
 
-    @Test func interleavedBadInputIsCountedByReasonAndEveryValidEventCounted() throws {
+    @Test func interleavedBadInputIsCountedByReasonAndEveryValidEventCounted() async throws {
         let (pipelines, metrics) = try Self.pipelines()
         var expectedAccepted = 0, expectedNonFinite = 0
         var expectedRejected: [RejectionReason: Int] = [:]
@@ -122,6 +127,7 @@ import VigilExposition
                 expect(.accepted)
                 if second == 60 {
                     for input in Self.badInputs(ts: ts) {
+                        if input.name == "exactly 1 MiB" { #expect(input.bytes.count == 1 << 20) }
                         input.bytes.withUnsafeBytes(send)
                         expect(input.expected)
                     }
@@ -131,6 +137,7 @@ import VigilExposition
                 }
             }
             pipelines.flush(nowMillis: Self.now)
+            await Task.yield()         // long synchronous work: share the thread with other tests
         }
         // And a 100 MB message, mapped PROT_NONE: rejected without a byte being read.
         let size = 100 << 20
@@ -197,7 +204,7 @@ import VigilExposition
     /// A flood of distinct categorical values and multiclass classes: the decoder keeps at most
     /// `max_categories` names per feature and for the classes, pools the rest as `__other__` and
     /// counts them, so the per-class series (`vigil_prediction_class_ratio`) stay bounded too.
-    @Test func highCardinalityFloodKeepsCategoriesAndSeriesBounded() throws {
+    @Test func highCardinalityFloodKeepsCategoriesAndSeriesBounded() async throws {
         let yaml = """
             models:
               - name: zoo
@@ -221,7 +228,10 @@ import VigilExposition
                 n /= 10
             }
             event.withUnsafeBytes { _ = pipelines.decode(input: 0, $0, partition: 0, offset: Int64(i), nowMillis: Self.now) }
-            if i % 10_000 == 9_999 { pipelines.flush(nowMillis: Self.now) }
+            if i % 10_000 == 9_999 {
+                pipelines.flush(nowMillis: Self.now)
+                await Task.yield()
+            }
         }
         pipelines.flush(nowMillis: Self.now)
         #expect(pipelines.acceptedTotal == distinct)
@@ -238,7 +248,7 @@ import VigilExposition
     /// `http.max_series` holds when the label values flood in (here: a multiclass model whose
     /// classes may each create a `vigil_prediction_class_ratio` series): beyond the cap series are
     /// dropped and counted, and what exists keeps updating.
-    @Test func maxSeriesHoldsUnderAFloodOfClasses() throws {
+    @Test func maxSeriesHoldsUnderAFloodOfClasses() async throws {
         let yaml = """
             http: {max_series: 300}
             models:
@@ -252,7 +262,10 @@ import VigilExposition
             Array(#"{"features":{"x":1},"prediction":"c\#(i)"}"#.utf8).withUnsafeBytes {
                 _ = pipelines.decode(input: 0, $0, partition: 0, offset: Int64(i), nowMillis: Self.now)
             }
-            if i % 5_000 == 4_999 { pipelines.flush(nowMillis: Self.now) }
+            if i % 5_000 == 4_999 {
+                pipelines.flush(nowMillis: Self.now)
+                await Task.yield()
+            }
         }
         #expect(metrics.sampleCount <= 300)
         #expect(try #require(metrics.value(MetricCatalog.seriesDroppedTotal, labels: [])) > 0)

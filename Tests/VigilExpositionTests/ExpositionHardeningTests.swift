@@ -75,6 +75,11 @@ import Darwin
         idleTimeout: .seconds(1), requestHeadTimeout: .seconds(1), requestBodyTimeout: .seconds(1),
         maxRequestBodyBytes: 1024, maxHeaderFieldBytes: 4096, maxHeaderListBytes: 8192, maxHeaderFieldCount: 50)
 
+    /// The test limits on headers, with timeouts too long to interfere.
+    static let headerLimitsOnly = HTTPLimits(
+        idleTimeout: .seconds(60), requestHeadTimeout: .seconds(60), requestBodyTimeout: .seconds(60),
+        maxRequestBodyBytes: 1024, maxHeaderFieldBytes: 4096, maxHeaderListBytes: 8192, maxHeaderFieldCount: 50)
+
     /// Runs an `ExpositionServer` on an ephemeral loopback port for the duration of `body`.
     static func withServer<T: Sendable>(
         registry: MetricsRegistry = ExpositionServerTests.registry(), limits: HTTPLimits = limits,
@@ -176,7 +181,8 @@ import Darwin
 
     @Test(.timeLimit(.minutes(1)))
     func oversizedHeaderIs400AndClosed() async throws {
-        try await Self.withServer { port in
+        // Long timeouts: the head never completes, and the 400 must not race the head time limit.
+        try await Self.withServer(limits: Self.headerLimitsOnly) { port in
             let connection = try RawConnection(port: port)
             try connection.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + String(repeating: "b", count: 16 << 10) + "\r\n\r\n")
             let response = try await connection.readUntilClosed(seconds: 20)
@@ -186,7 +192,8 @@ import Darwin
 
     @Test(.timeLimit(.minutes(1)))
     func tooManyHeadersAre400AndClosed() async throws {
-        try await Self.withServer { port in
+        // Long timeouts: the head never completes, and the 400 must not race the head time limit.
+        try await Self.withServer(limits: Self.headerLimitsOnly) { port in
             let connection = try RawConnection(port: port)
             var request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             for i in 0..<200 { request += "X-\(i): v\r\n" }
