@@ -102,6 +102,7 @@ let package = Package(
             dependencies: [
                 "VigilExposition", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),   // loopback load test
             ]
         ),
         .testTarget(

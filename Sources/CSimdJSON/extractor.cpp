@@ -114,12 +114,18 @@ struct vigil_json_extractor {
     std::vector<Node> nodes;              // nodes[0] is the root (the top-level object)
     int32_t path_count = 0;
     std::vector<vigil_json_entry> entries;
+    /// Per trie node: the object instance in which its key was last walked, and the range of
+    /// `entries` emitted for that occurrence (to void them when the key repeats in that object).
+    struct Occurrence { uint64_t object = 0; size_t start = 0, end = 0; };
+    std::vector<Occurrence> occurrences;
+    uint64_t objects_walked = 0;          // numbers object instances; never reset
 
     static constexpr size_t initial_capacity = 64 * 1024;
 
     vigil_json_extractor(size_t max_bytes, uint32_t max_depth)
         : parser(max_bytes), max_bytes(max_bytes), max_depth(max_depth) {
         nodes.emplace_back();
+        occurrences.emplace_back();
         entries.reserve(64);
     }
 
@@ -137,6 +143,7 @@ struct vigil_json_extractor {
 
     /// Walks an object whose own nesting level is `depth`.
     vigil_json_status walk_object(ondemand::object &object, const Node *node, uint32_t depth) {
+        uint64_t instance = ++objects_walked;
         for (auto field_result : object) {
             ondemand::field field;
             if (std::move(field_result).get(field) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
@@ -144,8 +151,20 @@ struct vigil_json_extractor {
             // only keys with a backslash need unescaping (which also validates the escapes).
             std::string_view key = unescaped_span(field.key().raw());
             if (key.data() == nullptr && field.unescaped_key().get(key) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
-            vigil_json_status status = walk_value(field.value(), child(node, key), depth);
+            const Node *next = child(node, key);
+            size_t start = entries.size();
+            vigil_json_status status = walk_value(field.value(), next, depth);
             if (status != VIGIL_JSON_OK) { return status; }
+            if (next != nullptr) {
+                // A key repeated in one object: the last occurrence wins with everything below it
+                // (as JSON.parse and Python's json do), so the earlier one's entries are voided and
+                // one `features` object never mixes with another.
+                Occurrence &seen = occurrences[size_t(next - nodes.data())];
+                if (seen.object == instance) {
+                    for (size_t i = seen.start; i < seen.end; i++) { entries[i].path = -1; }
+                }
+                seen = Occurrence{instance, start, entries.size()};
+            }
         }
         return VIGIL_JSON_OK;
     }
@@ -297,6 +316,7 @@ struct vigil_json_extractor {
             int64_t next = nodes[node].find(key);
             if (next < 0) {
                 nodes.emplace_back();
+                occurrences.emplace_back();
                 next = int64_t(nodes.size() - 1);
                 Node &parent = nodes[node];
                 parent.keys.emplace_back(key);

@@ -12,6 +12,8 @@ struct CategoryDictionary {
     private var bytes: ContiguousArray<UInt8> = []
     private let limit: Int
     private var overflowCode: UInt32 = 0
+    /// Values mapped to the overflow code because the dictionary was full (since last reset).
+    var pooled = 0
     private static let overflowName = Array(EventDecoder.overflowCategory.utf8)
 
     init(limit: Int) {
@@ -27,6 +29,7 @@ struct CategoryDictionary {
         let hash = EventIDHash.fnv1a(name)
         if let code = find(name, hash: hash) { return code }
         if count >= limit {
+            pooled += 1
             if overflowCode == 0 {
                 overflowCode = Self.overflowName.withUnsafeBytes { overflow in
                     let overflowHash = EventIDHash.fnv1a(overflow)

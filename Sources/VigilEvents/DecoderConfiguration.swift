@@ -6,8 +6,9 @@ package struct DecoderConfiguration: Sendable {
     package var fields: FieldPaths
     /// Larger messages are rejected as `too_large` before parsing (SPEC §4 `max_event_bytes`).
     package var maxEventBytes: Int
-    /// Distinct category names kept per categorical feature (and per model's class dictionary);
-    /// beyond it new names all map to one overflow code named `EventDecoder.overflowCategory`.
+    /// Distinct category names kept per categorical feature (and per model's class dictionary)
+    /// unless the model's `ModelSchema.maxCategories` says otherwise; beyond it new names all map
+    /// to one overflow code named `EventDecoder.overflowCategory`, counted `category_overflow`.
     package var maxCategoriesPerFeature: Int
 
     package init(

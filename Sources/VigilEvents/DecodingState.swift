@@ -121,6 +121,11 @@ struct DecodingState {
             case .nonFinite, .true, .false, .object, .array:
                 return reject(.badTimestamp, model: model)
             }
+            // A clock far ahead would hold the watermark in the future and make every later event late.
+            if let model, let skew = models[model].maxClockSkewMillis {
+                let (limit, overflow) = processingTimeMillis.addingReportingOverflow(skew)
+                if !overflow, timestampMillis > limit { return reject(.badTimestamp, model: model) }
+            }
         }
         guard let model else { return reject(.unknownModel, model: nil) }
 
@@ -199,6 +204,12 @@ struct DecodingState {
                     counters.invalidValues[InvalidValueKey(model: model, feature: feature, reason: reason)] = count
                     models[model].invalidCounts[2 * feature + offset] = 0
                 }
+                guard !models[model].featureIsNumeric[feature] else { continue }
+                let column = models[model].featureColumn[feature]
+                let pooled = models[model].categories[column].pooled
+                guard pooled > 0 else { continue }
+                counters.invalidValues[InvalidValueKey(model: model, feature: feature, reason: .categoryOverflow)] = pooled
+                models[model].categories[column].pooled = 0
             }
         }
         return counters

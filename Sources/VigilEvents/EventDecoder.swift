@@ -44,7 +44,7 @@ package final class EventDecoder {
             }
             models.append(ModelDecodingState(
                 index: index, schema: schema, featureUnion: featureUnion,
-                maxCategories: configuration.maxCategoriesPerFeature
+                maxCategories: schema.maxCategories ?? configuration.maxCategoriesPerFeature
             ))
         }
 
@@ -90,8 +90,9 @@ package final class EventDecoder {
     /// of an event without a timestamp.
     ///
     /// Checks, in order (SPEC §3): size (`too_large`), JSON validity, top-level object, nesting depth
-    /// and `features` type (`malformed`), timestamp (`bad_timestamp`), model (`unknown_model`).
-    /// Lateness is the pipelines' business.
+    /// and `features` type (`malformed`), timestamp (`bad_timestamp`: unparsable, or, for a known
+    /// model with `maxClockSkewMillis`, more than that ahead of `processingTimeMillis`), model
+    /// (`unknown_model`). Lateness is the pipelines' business.
     package func decode(_ bytes: UnsafeRawBufferPointer, partition: Int32, offset: Int64, processingTimeMillis: Int64) -> DecodeOutcome {
         state.decode(bytes, partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
     }

@@ -25,7 +25,11 @@ struct ModelDecodingState {
     var accepted = 0
     private var lastBatchCount = 0
 
+    /// `ModelSchema.maxClockSkewMillis`.
+    let maxClockSkewMillis: Int64?
+
     init(index: Int, schema: ModelSchema, featureUnion: ContiguousArray<Int>, maxCategories: Int) {
+        maxClockSkewMillis = schema.maxClockSkewMillis
         self.index = index
         prediction = schema.prediction
         label = schema.label

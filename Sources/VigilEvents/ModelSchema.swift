@@ -25,12 +25,21 @@ package struct ModelSchema: Sendable, Equatable {
     /// `numeric` for binary_classification and regression, `categorical` for multiclass.
     package var prediction: ValueKind
     package var label: ValueKind
+    /// Distinct category names kept per categorical feature and for the classes (SPEC §4
+    /// `max_categories`, Vigil's key); nil uses `DecoderConfiguration.maxCategoriesPerFeature`.
+    package var maxCategories: Int?
+    /// An event whose own timestamp is more than this many milliseconds ahead of the processing
+    /// time is rejected as `bad_timestamp` (`max_clock_skew`, Vigil's key); nil accepts any future time.
+    package var maxClockSkewMillis: Int64?
 
-    package init(name: String, features: [Feature], prediction: ValueKind, label: ValueKind) {
+    package init(name: String, features: [Feature], prediction: ValueKind, label: ValueKind,
+                 maxCategories: Int? = nil, maxClockSkewMillis: Int64? = nil) {
         self.name = name
         self.features = features
         self.prediction = prediction
         self.label = label
+        self.maxCategories = maxCategories
+        self.maxClockSkewMillis = maxClockSkewMillis
     }
 
     package var numericFeatureNames: [String] { features.filter { $0.kind == .numeric }.map(\.name) }
@@ -68,8 +77,12 @@ package enum RejectionReason: String, Sendable, CaseIterable, Hashable {
     case late
 }
 
-/// Why a single feature value was treated as missing while its event was kept (SPEC §3, §9).
+/// Why a single feature value was counted while its event was kept (SPEC §3, §9): treated as
+/// missing (`type_error`, `non_finite`) or pooled (`category_overflow`).
 package enum InvalidValueReason: String, Sendable, CaseIterable, Hashable {
     case typeError = "type_error"
     case nonFinite = "non_finite"
+    /// Not missing: a categorical value pooled into `EventDecoder.overflowCategory` because its
+    /// feature already holds `max_categories` distinct names (Vigil's addition to SPEC §9's reasons).
+    case categoryOverflow = "category_overflow"
 }

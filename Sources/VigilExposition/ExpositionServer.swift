@@ -21,10 +21,12 @@ package struct ExpositionServer: Service {
     private let logger: Logger
     private let onListening: @Sendable (Int) -> Void
     private let security: HTTPSecurity
+    private let limits: HTTPLimits
 
     /// - Parameters:
     ///   - port: 0 binds an ephemeral port; `onListening` receives the bound one.
     ///   - security: `http.tls` and `http.auth` (SPEC §4).
+    ///   - limits: timeouts and request size limits against slow or oversized requests.
     ///   - middleware: runs before every route, in order, after authentication.
     ///   - onListening: called once the socket is bound, with the bound port.
     package init(
@@ -33,6 +35,7 @@ package struct ExpositionServer: Service {
         registry: MetricsRegistry,
         routes: ExpositionRoutes = ExpositionRoutes(),
         security: HTTPSecurity = HTTPSecurity(),
+        limits: HTTPLimits = HTTPLimits(),
         middleware: [any MiddlewareProtocol<Request, Response, BasicRequestContext>] = [],
         logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
@@ -42,6 +45,7 @@ package struct ExpositionServer: Service {
         self.registry = registry
         self.routes = routes
         self.security = security
+        self.limits = limits
         self.middleware = middleware
         self.logger = logger
         self.onListening = onListening
@@ -58,7 +62,15 @@ package struct ExpositionServer: Service {
             logger.error("HTTP server cannot start: unusable TLS certificate or key.", metadata: ["error": "\(error)", "error.code": "\(error.code)"])
             throw error
         }
-        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        let limits = limits
+        let http1 = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestLimitsHandler(limits: limits)],
+            idleTimeout: .nanoseconds(limits.idleTimeout.nanosecondsForNIO),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeaderFieldBytes,
+                maxHeaderListSize: limits.maxHeaderListBytes,
+                maxHeaderFieldCount: limits.maxHeaderFieldCount)))
+        let server: HTTPServerBuilder = try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1
         let (host, port, logger, onListening) = (host, port, logger, onListening)
         let scheme = tls == nil ? "http" : "https"
         let authentication = security.requiresAuthentication ? "required" : "off"
@@ -78,7 +90,12 @@ package struct ExpositionServer: Service {
         try await app.run()
     }
 
-    /// The routes of SPEC §8 on a router (also what `app.test(.router)` tests drive).
+    /// The paths of SPEC §8 (`:model` is a parameter).
+    package static let paths = ["/metrics", "/healthz", "/readyz", "/api/v1/status", "/api/v1/alerts", "/api/v1/windows/:model"]
+
+    /// The routes of SPEC §8 on a router (also what `app.test(.router)` tests drive). Every route
+    /// answers GET and HEAD; another method on one of these paths is 405 with `Allow: GET, HEAD`;
+    /// anything else is 404.
     /// - Parameters:
     ///   - security: with `http.auth` set, `AuthenticationMiddleware` guards every path but `/healthz`
     ///     (unknown paths included). TLS is the server's business, not the router's.
@@ -89,10 +106,11 @@ package struct ExpositionServer: Service {
         security: HTTPSecurity = HTTPSecurity(),
         middleware: [any MiddlewareProtocol<Request, Response, BasicRequestContext>] = []
     ) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         if security.requiresAuthentication {
             router.add(middleware: AuthenticationMiddleware<BasicRequestContext>(security))
         }
+        router.add(middleware: MethodNotAllowedMiddleware<BasicRequestContext>(paths: paths))
         for item in middleware { router.add(middleware: item) }
 
         router.get("/metrics") { request, _ -> Response in

@@ -13,7 +13,7 @@ package enum MetricCatalog {
         type: .counter, labelNames: ["model", "reason"])
     package static let featureValuesInvalidTotal = MetricFamily(
         name: "vigil_feature_values_invalid_total",
-        help: "Feature values treated as missing because they had the wrong JSON type (type_error) or were not finite (non_finite).",
+        help: "Feature values treated as missing because they had the wrong JSON type (type_error) or were not finite (non_finite), or pooled as __other__ beyond max_categories (category_overflow).",
         type: .counter, labelNames: ["model", "feature", "reason"])
 
     // MARK: Windows

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import VigilEvents
 @testable import VigilAgent
 
 @Suite struct ConfigurationTests {
@@ -111,6 +112,28 @@ import TestSupport
         #expect(problems.contains { $0.hasPrefix("kafka.idle_timeout:") })
         #expect(problems.contains { $0.hasPrefix("kafka.surprise: unknown key") })
         #expect(problems.contains { $0.hasPrefix("models[0].window.size: must be positive") })
+    }
+
+    @Test func maxCategoriesAndMaxClockSkewHaveDefaultsAndReachTheSchema() throws {
+        let defaults = try Configuration.parse(yaml: Self.minimal).models[0]
+        #expect(defaults.maxCategories == 10_000 && defaults.maxClockSkew == .seconds(3600))
+        #expect(defaults.schema.maxCategories == 10_000 && defaults.schema.maxClockSkewMillis == 3_600_000)
+        let set = try Configuration.parse(yaml: Self.minimal + "\n    max_categories: 50\n    max_clock_skew: 5m").models[0]
+        #expect(set.schema.maxCategories == 50 && set.schema.maxClockSkewMillis == 300_000)
+        let off = try Configuration.parse(yaml: Self.minimal + "\n    max_clock_skew: 0s").models[0]
+        #expect(off.maxClockSkew == .zero && off.schema.maxClockSkewMillis == nil)
+    }
+
+    @Test(arguments: [
+        ("max_categories: 0", "models[0].max_categories: 0 is out of range"),
+        ("max_categories: 2000000", "models[0].max_categories: 2000000 is out of range"),
+        ("max_categories: many", "models[0].max_categories: \"many\" is not an integer"),
+        ("max_clock_skew: 1x", "models[0].max_clock_skew: \"1x\" is not a duration"),
+        ("max_clock_skew: -1h", "models[0].max_clock_skew: \"-1h\" is not a duration"),
+    ])
+    func badResourceLimitsAreConfigurationErrors(line: String, expected: String) {
+        let error = #expect(throws: ConfigurationError.self) { try Configuration.parse(yaml: Self.minimal + "\n    " + line) }
+        #expect(error?.problems.contains { $0.hasPrefix(expected) } == true, "\(error?.problems ?? [])")
     }
 
     @Test(arguments: [("500ms", 500), ("30s", 30_000), ("5m", 300_000), ("2h", 7_200_000), ("1d", 86_400_000), ("1h30m", 5_400_000)] as [(String, Int64)])

@@ -71,6 +71,21 @@ import Testing
         #expect(queue.settledBelow == 2)
     }
 
+    /// Issue 10: a flood of distinct alerts (an unreachable receiver, a rule firing per label value)
+    /// never holds more than the capacity (SPEC §10 default 10000); the rest are counted dropped.
+    @Test func aFloodStaysWithinCapacityAndCountsTheDropped() throws {
+        let queue = DeliveryQueue(notifier: Self.webhook, capacity: 10_000)
+        var dropped = 0
+        for batch in 0..<100 {
+            dropped += queue.enqueue((0..<1000).map { Self.queued("f\(batch * 1000 + $0)") })
+        }
+        #expect(dropped == 90_000)
+        let first = try #require(queue.takeRequest())
+        #expect(first.first?.alert.labels["feature"] == "f90000")
+        queue.finishRequest()
+        #expect(queue.close() == 10_000 - first.count)
+    }
+
     @Test func closedQueueDropsEverything() {
         let queue = DeliveryQueue(notifier: Self.pagerDuty, capacity: 10)
         _ = queue.enqueue(["a", "b"].map { Self.queued($0) })

@@ -39,7 +39,8 @@ typedef enum vigil_json_kind {
 /// One value found at a configured path. `text` points into memory owned by the extractor and is
 /// valid until the next call to `vigil_json_extract` or `vigil_json_extractor_destroy`.
 typedef struct vigil_json_entry {
-    /// The id returned by `vigil_json_extractor_add_path` for the path.
+    /// The id returned by `vigil_json_extractor_add_path` for the path; -1 for a value voided by a
+    /// later occurrence of its key (or of a key above it) in the same object.
     int32_t path;
     /// A `vigil_json_kind`.
     int32_t kind;
@@ -74,8 +75,9 @@ int32_t vigil_json_extractor_add_path(vigil_json_extractor *extractor, const cha
 
 /// Parses one document (`length` bytes at `bytes`; copied into an internal padded buffer, so
 /// `bytes` may be released after the call). On `VIGIL_JSON_OK`, `*entries` and `*count` describe
-/// the extracted values in document order (a key repeated in an object gives one entry per
-/// occurrence). On any other status, `*count` is 0.
+/// the extracted values in document order. A key repeated in one object: the last occurrence wins
+/// with everything below it; the entries of earlier occurrences stay in place with `path` -1.
+/// On any other status, `*count` is 0.
 vigil_json_status vigil_json_extract(vigil_json_extractor *extractor, const void *bytes, size_t length,
                                      const vigil_json_entry **entries, size_t *count);
 

@@ -87,6 +87,8 @@ enum EffectiveConfiguration {
             }
             line(2, "max_window_samples: \(m.maxWindowSamples)")
             line(2, "max_event_bytes: \(m.maxEventBytes)")
+            line(2, "max_categories: \(m.maxCategories)")
+            line(2, "max_clock_skew: \(d(m.maxClockSkew))")
             line(2, "drift:")
             line(3, "method: \(m.drift.method.rawValue)")
             if m.drift.perFeature.isEmpty {

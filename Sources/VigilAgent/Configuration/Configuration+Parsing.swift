@@ -132,7 +132,8 @@ private struct ConfigurationParser {
 
     static let modelKeys = [
         "name", "topic", "task", "positive_class", "decision_threshold", "fields", "features", "reference",
-        "window", "max_window_samples", "max_event_bytes", "drift", "anomaly", "change_detection",
+        "window", "max_window_samples", "max_event_bytes", "max_categories", "max_clock_skew", "drift", "anomaly",
+        "change_detection",
     ]
 
     func parseModel(_ value: ConfigValue, at path: String) -> ModelSettings? {
@@ -185,6 +186,8 @@ private struct ConfigurationParser {
         }
         model.maxWindowSamples = reader.int(map, "max_window_samples", default: model.maxWindowSamples, range: 2...100_000_000)
         model.maxEventBytes = reader.int(map, "max_event_bytes", default: model.maxEventBytes, range: 64...(256 << 20))
+        model.maxCategories = reader.int(map, "max_categories", default: model.maxCategories, range: 1...1_000_000)
+        model.maxClockSkew = reader.duration(map, "max_clock_skew", default: model.maxClockSkew)
         if let drift = reader.map(map["drift"], at: map.child("drift"), allowed: ["method", "per_feature", "psi_bins", "dataset_drift_share"]) {
             model.drift = parseDrift(drift, features: model.features)
         }

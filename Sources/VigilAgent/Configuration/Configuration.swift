@@ -98,6 +98,12 @@ package struct ModelSettings: Sendable {
     package var window = WindowSettings.time(size: .seconds(300), slide: .seconds(60), lateness: .seconds(30))
     package var maxWindowSamples = 100_000
     package var maxEventBytes = 1 << 20
+    /// Distinct values kept per categorical feature (and for multiclass classes); the rest are
+    /// pooled as `__other__` and counted `category_overflow` (Vigil's key).
+    package var maxCategories = 10_000
+    /// Events stamped more than this ahead of the wall clock are rejected as `bad_timestamp`;
+    /// zero disables the check (Vigil's key).
+    package var maxClockSkew = Duration.seconds(3600)
     package var drift = DriftSettings()
     package var anomaly = AnomalySettings()
     /// nil when change detection on the prediction is off.
@@ -112,7 +118,9 @@ package struct ModelSettings: Sendable {
             name: name,
             features: features.map { .init(name: $0.name, kind: $0.kind == .numeric ? .numeric : .categorical) },
             prediction: predictionKind,
-            label: predictionKind
+            label: predictionKind,
+            maxCategories: maxCategories,
+            maxClockSkewMillis: maxClockSkew == .zero ? nil : maxClockSkew.milliseconds
         )
     }
 }

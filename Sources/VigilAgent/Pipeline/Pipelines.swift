@@ -101,7 +101,8 @@ final class Pipelines {
                 metrics.initialize(MetricCatalog.labelsJoinedTotal, labels: [model.name])
             }
             for feature in model.features {
-                for reason in InvalidValueReason.allCases where feature.kind == .numeric || reason == .typeError {
+                // non_finite applies to numeric features, category_overflow to categorical ones.
+                for reason in InvalidValueReason.allCases where reason == .typeError || (reason == .nonFinite) == (feature.kind == .numeric) {
                     metrics.initialize(MetricCatalog.featureValuesInvalidTotal, labels: [model.name, feature.name, reason.rawValue])
                 }
             }

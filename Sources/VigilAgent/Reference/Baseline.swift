@@ -48,7 +48,10 @@ package enum Baseline {
     }
 
     static func readJSONLines(path: String, settings: ModelSettings, into collector: inout ReferenceCollector, logger: Logger) throws {
-        let decoder = EventDecoder(configuration: DecoderConfiguration(models: [settings.schema], fields: settings.fields, maxEventBytes: settings.maxEventBytes))
+        // Training data is historical: no wall clock to be ahead of.
+        var schema = settings.schema
+        schema.maxClockSkewMillis = nil
+        let decoder = EventDecoder(configuration: DecoderConfiguration(models: [schema], fields: settings.fields, maxEventBytes: settings.maxEventBytes))
         let reader = try LineReader(path: path)
         var pending = 0
         var rejected = 0
