@@ -52,7 +52,7 @@ def event_without_ts(i, body):
 
 def write_jsonl(path, count, seed, start_millis, events_per_second):
     """`count` events whose event time advances at `events_per_second`."""
-    bodies = feature_bodies(min(count, 20000), seed)
+    bodies = feature_bodies(min(count, 50_000), seed)
     with open(path, "w") as f:
         for i in range(count):
             f.write(event(i, start_millis + i * 1000 // events_per_second, bodies[i % len(bodies)]))
