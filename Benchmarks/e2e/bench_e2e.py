@@ -159,7 +159,9 @@ def run_vigil(vigil, config, bootstrap, group, count, timeout=300):
     sees a message and the first that sees them all."""
     port = free_port()
     env = dict(os.environ, VIGIL_BENCH_BROKERS=bootstrap, VIGIL_BENCH_GROUP=group, VIGIL_BENCH_PORT=str(port))
-    process = subprocess.Popen([vigil, "run", "--config", config, "--log-level", "warning", "--log-format", "text"],
+    # VIGIL_BENCH_WRAP prefixes the command, e.g. "perf record -g -o vigil.perf --" to profile (b).
+    wrap = os.environ.get("VIGIL_BENCH_WRAP", "").split()
+    process = subprocess.Popen(wrap + [vigil, "run", "--config", config, "--log-level", "warning", "--log-format", "text"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/metrics"
     first = None
