@@ -416,7 +416,7 @@ extension SpecialFunctions {
         if biased != 0 && biased != 0x7FF {
             return (Double(bitPattern: (bits & 0x800F_FFFF_FFFF_FFFF) | (1022 << 52)), biased - 1022)
         }
-        guard x.isFinite, x != 0 else { return (x, 0) }
+        guard x.isFinite, x != 0 else { return (x, 0) }   // also ±0, the usual low part
         return (Double(sign: x.sign, exponent: -1, significand: x.significand), Int(x.exponent) + 1)
     }
 
@@ -432,6 +432,7 @@ extension SpecialFunctions {
                 return Double(bitPattern: (bits & 0x800F_FFFF_FFFF_FFFF) | (UInt64(result) << 52))
             }
         }
+        if bits & 0x7FFF_FFFF_FFFF_FFFF == 0 { return x }   // ±0 (a double-double's usual low part)
         return Double(sign: .plus, exponent: e, significand: x)
     }
 
