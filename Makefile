@@ -58,14 +58,10 @@ bench-guard: release bench-tools
 bench-footprint: release bench-tools
 	$(BENCH_VENV)/bin/python Benchmarks/e2e/footprint.py $(FOOTPRINT_ARGS)
 
-# The Dockerfile's build (Swift runtime linked statically), kept as .build/static/release/vigil for
-# `bench-footprint size`. Same build directory: only the link step differs, so the next
-# `make release` relinks the plain binary.
+# The Dockerfile's build (Swift runtime linked statically) for `bench-footprint size`. Its own
+# build directory: in the shared one the flag recompiles every module, and so does switching back.
 release-static:
-	$(SWIFT) build -c release --static-swift-stdlib --product vigil
-	@mkdir -p .build/static/release
-	cp "$$($(SWIFT) build -c release --show-bin-path)/vigil" .build/static/release/vigil
-	$(SWIFT) build -c release --product vigil
+	$(SWIFT) build -c release --static-swift-stdlib --product vigil --scratch-path .build/static-build
 
 deps:
 	@bash scripts/install-packages.sh $(BUILD_PACKAGES)

@@ -342,7 +342,7 @@ def main():
     for name, value, target in rows:
         print(f"  {name:<{width}}  {value:>12}  {target}")
     print(f"  (a) before {results['raw']['events_per_second']:,.0f}, after {results['raw_after']['events_per_second']:,.0f}; "
-          f"vigil peak RSS {results['vigil'].get('peak_rss_mb', 0):.0f} MB; results in {args.work}/results.json")
+          f"peak RSS: vigil {results['vigil'].get('peak_rss_mb', 0):.0f} MB, raw consumer {results['raw'].get('peak_rss_mb', 0):.0f} MB; results in {args.work}/results.json")
     if args.guard:
         ok = results["ratio_vigil_raw"] >= args.min_ratio
         print(f"bench-guard: (b)/(a) = {results['ratio_vigil_raw']:.2f}, threshold {args.min_ratio}: {'pass' if ok else 'FAIL'}")

@@ -13,7 +13,7 @@ to a `vigil mock-broker` with enough partitions that a burst stays within its re
   soak     RSS (/proc/PID/status VmRSS) every 30 s at a steady 20,000 events/s for --minutes,
            then a 10x burst (200,000 events/s requested) for 60 s, then 60 s back at 20,000.
   size     size of the release binary (plain and stripped) and of a --static-swift-stdlib build
-           when one exists (.build/static/release/vigil; `make release-static` builds it).
+           when one exists (.build/static-build/release/vigil; `make release-static` builds it).
 """
 import argparse
 import json
@@ -227,7 +227,7 @@ def soak(vigil, config, work, minutes, rate=20_000, burst_factor=10, sample_ever
 
 def size(vigil):
     result = {}
-    for name, path in [("release", vigil), ("release_static_stdlib", os.path.join(ROOT, ".build", "static", "release", "vigil"))]:
+    for name, path in [("release", vigil), ("release_static_stdlib", os.path.join(ROOT, ".build", "static-build", "release", "vigil"))]:
         if not os.path.exists(path):
             continue
         stripped = os.path.join("/tmp", f"vigil-stripped-{os.getpid()}")

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static double now_seconds(void) {
@@ -77,8 +78,10 @@ int main(int argc, char **argv) {
         if (n > 0 && messages > 0) last = now_seconds();
     }
     double seconds = last - first;
-    printf("{\"messages\": %lld, \"bytes\": %lld, \"errors\": %lld, \"seconds\": %.6f, \"events_per_second\": %.1f}\n",
-           messages, bytes, errors, seconds, seconds > 0 ? (double)(messages - 1) / seconds : 0.0);
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    printf("{\"messages\": %lld, \"bytes\": %lld, \"errors\": %lld, \"seconds\": %.6f, \"events_per_second\": %.1f, \"peak_rss_mb\": %.1f}\n",
+           messages, bytes, errors, seconds, seconds > 0 ? (double)(messages - 1) / seconds : 0.0, usage.ru_maxrss / 1024.0);
     fflush(stdout);
     rd_kafka_consumer_close(rk);
     rd_kafka_queue_destroy(queue);
