@@ -44,10 +44,11 @@ def event(i, ts_millis, body):
             f'"prediction":{score},"label":{label}}}')
 
 
-def event_without_ts(i, body):
+def event_without_ts(i, body, with_label=True):
     """Events stamped by processing time (for the live CPU and soak runs)."""
     features, score, label = body
-    return f'{{"model":"{MODEL}","id":"evt-{i:012d}","features":{features},"prediction":{score},"label":{label}}}'
+    label_field = f',"label":{label}' if with_label else ""
+    return f'{{"model":"{MODEL}","id":"evt-{i:012d}","features":{features},"prediction":{score}{label_field}}}'
 
 
 def write_jsonl(path, count, seed, start_millis, events_per_second):

@@ -32,7 +32,9 @@ import events  # noqa: E402
 from bench_e2e import MockBroker, free_port, metric, scrape, prepare_reference  # noqa: E402
 
 TOPIC = "soak-events"
-PARTITIONS = 64
+# The mock keeps ~5 MiB per partition: 256 partitions hold ~10 s of the 200,000 events/s burst, so
+# a consumer that falls behind during it is not reset to the end by the mock's retention.
+PARTITIONS = 256
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -47,13 +49,16 @@ def standard_config(work, profile):
     return path
 
 
+LABELS = True
+
+
 def event_file(work):
-    path = os.path.join(work, "live-events.jsonl")
+    path = os.path.join(work, "live-events.jsonl" if LABELS else "live-events-unlabelled.jsonl")
     if not os.path.exists(path):
         bodies = events.feature_bodies(20_000, seed=4)
         with open(path, "w") as f:
             for i, body in enumerate(bodies):
-                f.write(events.event_without_ts(i, body) + "\n")
+                f.write(events.event_without_ts(i, body, with_label=LABELS) + "\n")
     return path
 
 
@@ -119,7 +124,7 @@ class Producer:
 
 
 def startup(vigil, config, runs=5):
-    broker = MockBroker(vigil, PARTITIONS)
+    broker = MockBroker(vigil, PARTITIONS, TOPIC)
     log_times, health_times = [], []
     try:
         for run in range(runs):
@@ -150,7 +155,7 @@ def startup(vigil, config, runs=5):
 
 
 def cpu(vigil, config, work, rate=5000, warmup=20, interval=60):
-    broker = MockBroker(vigil, 8)
+    broker = MockBroker(vigil, 8, TOPIC)
     agent = Agent(vigil, config, broker.bootstrap, "cpu")
     producer = None
     try:
@@ -173,7 +178,7 @@ def cpu(vigil, config, work, rate=5000, warmup=20, interval=60):
 
 
 def soak(vigil, config, work, minutes, rate=20_000, burst_factor=10, sample_every=30):
-    broker = MockBroker(vigil, PARTITIONS)
+    broker = MockBroker(vigil, PARTITIONS, TOPIC)
     agent = Agent(vigil, config, broker.bootstrap, "soak")
     producer = None
     samples = []
@@ -246,7 +251,12 @@ def main():
     parser.add_argument("--work", default=os.path.join(ROOT, ".build", "bench-e2e"))
     parser.add_argument("--minutes", type=float, default=10.5, help="soak: minutes at the steady rate")
     parser.add_argument("--interval", type=float, default=60, help="cpu: seconds measured")
+    parser.add_argument("--no-labels", action="store_true",
+                        help="events without labels (no per-event ROC AUC pairs kept); results get the suffix -unlabelled")
     args = parser.parse_args()
+    global LABELS
+    LABELS = not args.no_labels
+    suffix = "-unlabelled" if args.no_labels else ""
     os.makedirs(args.work, exist_ok=True)
     _, profile, _ = prepare_reference(args.vigil, args.work)
     config = standard_config(args.work, profile)
@@ -262,7 +272,7 @@ def main():
         elif what == "soak":
             results["soak"] = soak(args.vigil, config, args.work, args.minutes)
         print(json.dumps({what: results[what]}, indent=2), flush=True)
-        with open(os.path.join(args.work, f"footprint-{what}.json"), "w") as f:
+        with open(os.path.join(args.work, f"footprint-{what}{suffix}.json"), "w") as f:
             json.dump(results[what], f, indent=2)
     return 0
 
