@@ -8,7 +8,7 @@ BUILD_PACKAGES := librdkafka-dev libsimdjson-dev zlib1g-dev pkg-config
 TEST_PACKAGES := prometheus prometheus-alertmanager
 DEMO_ARGS ?=
 
-.PHONY: demo test build release deps test-deps clean bench
+.PHONY: demo test build release deps test-deps clean bench bench-e2e bench-guard bench-footprint bench-tools release-static
 
 demo: deps build
 	$(SWIFT) run -c $(CONFIG) --skip-build vigil demo $(DEMO_ARGS)
@@ -29,6 +29,39 @@ release:
 # VigilStats benchmarks (package-benchmark, release build): Benchmarks/, see README "Benchmarks".
 bench:
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark $(BENCH_ARGS)
+
+# End-to-end benchmark and footprint (issue 11; README "Performance"). They use the release build,
+# a C consumer over librdkafka (the raw ceiling) and a throwaway virtualenv with confluent-kafka and
+# numpy (the Python comparison), all under .build/.
+BENCH_DIR := .build/bench-e2e
+BENCH_VENV := .build/bench-venv
+E2E_ARGS ?=
+FOOTPRINT_ARGS ?=
+
+bench-tools: deps
+	@mkdir -p $(BENCH_DIR)
+	cc -O2 -Wall -o $(BENCH_DIR)/raw_consume Benchmarks/e2e/raw_consume.c $$(pkg-config --cflags --libs rdkafka)
+	cc -O2 -Wall -shared -fPIC -o $(BENCH_DIR)/malloc_count.so Benchmarks/e2e/malloc_count.c
+	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/python -c "import confluent_kafka, numpy" 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet confluent-kafka numpy
+
+# (a) raw librdkafka, (b) `vigil run`, (c) Python against one mock broker, then the pipeline alone.
+bench-e2e: release bench-tools
+	VIGIL_BENCH_PYTHON=$(BENCH_VENV)/bin/python $(BENCH_VENV)/bin/python Benchmarks/e2e/bench_e2e.py $(E2E_ARGS)
+
+# Regression guard (~30 s): (b)/(a) measured in the same run must stay above a generous threshold.
+bench-guard: release bench-tools
+	$(BENCH_VENV)/bin/python Benchmarks/e2e/bench_e2e.py --guard $(E2E_ARGS)
+
+# Binary size, start-to-ready, CPU at 5,000 events/s, RSS over a 10-minute soak and a 10x burst
+# (~15 minutes): `make bench-footprint FOOTPRINT_ARGS="size startup cpu"` for the quick ones.
+bench-footprint: release bench-tools
+	$(BENCH_VENV)/bin/python Benchmarks/e2e/footprint.py $(FOOTPRINT_ARGS)
+
+# The Dockerfile's build (Swift runtime linked statically) for `bench-footprint size`. Its own
+# build directory: in the shared one the flag recompiles every module, and so does switching back.
+release-static:
+	$(SWIFT) build -c release --static-swift-stdlib --product vigil --scratch-path .build/static-build
 
 deps:
 	@bash scripts/install-packages.sh $(BUILD_PACKAGES)

@@ -576,6 +576,7 @@ final class ModelPipeline {
                 var numeric = NumericFeatureReport(statistics: statistics)
                 let (column, options) = featureReferences[featureIndex]
                 let verdict = column.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: options) }
+                numeric.statistics.sorted = []   // up to max_window_samples values: nothing reads them after drift
                 features.append(FeatureReport(name: feature.name, values: .numeric(numeric), drift: verdict))
             case .categorical:
                 let f = categoricalIndex
@@ -611,6 +612,7 @@ final class ModelPipeline {
             let statistics = NumericStatistics(panes: members.compactMap(\.predictionValues), events: events, capacity: settings.maxWindowSamples, seed: windowSeed ^ 0xFF)
             var numeric = NumericFeatureReport(statistics: statistics)
             let verdict = reference?.prediction.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: predictionOptions) }
+            numeric.statistics.sorted = []
             window.prediction = FeatureReport(name: "prediction", values: .numeric(numeric), drift: verdict)
         } else {
             var merged = CategoricalSummary()

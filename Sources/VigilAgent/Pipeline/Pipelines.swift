@@ -284,7 +284,9 @@ final class Pipelines {
             var anomalies = 0
             for score in scores where score > threshold { anomalies += 1 }
             var histogram = HistogramCounts(MetricCatalog.anomalyScore)
-            histogram.add(contentsOf: scores)
+            // The buffer overload: the generic `some Sequence` one is not specialised across modules
+            // and allocated once per score (issue 11, measured with a malloc counter).
+            scores.withUnsafeBufferPointer { histogram.add(contentsOf: $0) }
             metrics.update { store in
                 store.observe(MetricCatalog.anomalyScore, labels: [name], histogram)
                 store.increment(MetricCatalog.anomaliesTotal, labels: [name], by: Double(anomalies))

@@ -160,14 +160,21 @@ package enum ProfileFile {
         var psi_bin_counts: [Int]?
         var value_counts: [[Double]]?
         var sample: [Double]?
+        /// Set instead of `sample` by `SampleArrays`: the index of the column's parsed sample.
+        var sample_index: Int?
         var counts: [String: Int]?
     }
 
     static func decode(_ bytes: [UInt8]) throws -> ReferenceProfile {
+        // The samples (up to 100,000 numbers per column) are most of the file: parsed directly they
+        // cost ~20 ms and a few MB; through JSONDecoder, two allocations per number, ~1 s and ~100 MB
+        // of peak RSS that glibc keeps (issue 11). Any surprise falls back to JSONDecoder alone.
+        let samples = SampleArrays(bytes)
         let file: FileFormat
-        do { file = try JSONDecoder().decode(FileFormat.self, from: Data(bytes)) } catch {
+        do { file = try JSONDecoder().decode(FileFormat.self, from: Data(samples?.stripped ?? bytes)) } catch {
             throw Error("not a Vigil reference profile (\(error))")
         }
+        let parsedSamples = samples?.samples ?? []
         guard let format = file.format else { throw Error("no \"format\" version: not a Vigil reference profile") }
         guard format == ReferenceProfile.currentFormat else {
             throw Error("format \(format) is not supported (this vigil \(VigilVersion.current) reads format \(ReferenceProfile.currentFormat)); rebuild it with `vigil baseline`")
@@ -175,7 +182,7 @@ package enum ProfileFile {
         guard let model = file.model, let events = file.events, let bins = file.psi_bins, let features = file.features else {
             throw Error("\"model\", \"events\", \"psi_bins\" and \"features\" are required")
         }
-        let columns = try features.map(column)
+        let columns = try features.map { try column($0, samples: parsedSamples) }
         var anomaly: MahalanobisModel?
         if let a = file.anomaly {
             let numericNames = columns.filter { $0.numeric != nil }.map(\.name)
@@ -193,10 +200,10 @@ package enum ProfileFile {
                 referenceMeanScore: a.reference_score_mean, median: a.robust_median, scale: a.robust_scale,
                 dropped: a.dropped ?? [], ridge: a.ridge ?? 0)
         }
-        return ReferenceProfile(model: model, events: events, psiBins: bins, features: columns, prediction: try file.prediction.map(column), anomaly: anomaly)
+        return ReferenceProfile(model: model, events: events, psiBins: bins, features: columns, prediction: try file.prediction.map { try column($0, samples: parsedSamples) }, anomaly: anomaly)
     }
 
-    private static func column(_ o: Column) throws -> ColumnProfile {
+    private static func column(_ o: Column, samples: [[Double]]) throws -> ColumnProfile {
         guard let name = o.name, let count = o.count, let missing = o.missing else { throw Error("a column lacks name, count or missing") }
         switch o.type {
         case "numeric":
@@ -204,7 +211,8 @@ package enum ProfileFile {
                 guard pair.count == 2, let c = Int(exactly: pair[1]) else { throw Error("feature \(name): bad value_counts") }
                 return (pair[0], c)
             }
-            guard let edges = o.psi_edges, let sample = o.sample, let distinct = o.distinct_values else {
+            let sample = o.sample ?? o.sample_index.flatMap { $0 < samples.count ? samples[$0] : nil }
+            guard let edges = o.psi_edges, let sample, let distinct = o.distinct_values else {
                 throw Error("feature \(name): psi_edges, sample and distinct_values are required")
             }
             let profile = NumericProfile(
@@ -220,5 +228,87 @@ package enum ProfileFile {
         default:
             throw Error("feature \(name): \"type\" must be numeric or categorical")
         }
+    }
+}
+
+/// The `"sample": [numbers]` arrays of a profile, parsed with the standard library's correctly
+/// rounded `Double(_:)`, and the profile with each replaced by `"sample_index": i` (its index in `samples`).
+/// `nil` when anything is unexpected (a non-number in a sample array, truncated input), so that the
+/// caller decodes the original bytes instead and reports the error as before.
+struct SampleArrays {
+    var stripped: [UInt8] = []
+    var samples: [[Double]] = []
+
+    private static let key = Array("\"sample\"".utf8)
+
+    init?(_ input: [UInt8]) {
+        stripped.reserveCapacity(min(input.count, 1 << 20))
+        let ok: Bool = input.withUnsafeBufferPointer { b in
+            let n = input.count
+            var i = 0, copied = 0, inString = false
+            while i < n {
+                let c = b[i]
+                if inString {
+                    if c == UInt8(ascii: "\\") { i += 2; continue }
+                    if c == UInt8(ascii: "\"") { inString = false }
+                    i += 1
+                    continue
+                }
+                guard c == UInt8(ascii: "\""), i + Self.key.count <= n,
+                      Self.key.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress! + i, $0.count) == 0 }) else {
+                    if c == UInt8(ascii: "\"") { inString = true }
+                    i += 1
+                    continue
+                }
+                // `"sample"`, outside any string: expect `: [`.
+                var j = i + Self.key.count
+                func skipSpace() { while j < n, b[j] == 0x20 || b[j] == 0x0A || b[j] == 0x0D || b[j] == 0x09 { j += 1 } }
+                skipSpace()
+                guard j < n, b[j] == UInt8(ascii: ":") else { i += 1; inString = true; continue }
+                j += 1
+                skipSpace()
+                guard j < n, b[j] == UInt8(ascii: "[") else { i += 1; inString = true; continue }
+                j += 1
+                var values: [Double] = []
+                skipSpace()
+                if j < n, b[j] == UInt8(ascii: "]") {
+                    j += 1
+                } else {
+                    while true {
+                        guard j < n, b[j] == UInt8(ascii: "-") || (b[j] >= UInt8(ascii: "0") && b[j] <= UInt8(ascii: "9")) else { return false }
+                        var length = 0
+                        scan: while j + length < n {
+                            switch b[j + length] {
+                            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                                 UInt8(ascii: "e"), UInt8(ascii: "E"): length += 1
+                            default: break scan
+                            }
+                        }
+                        // The standard library's parser is correctly rounded (tokens up to 15 bytes
+                        // stay inline in the String, so most values allocate nothing).
+                        guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: b[j..<(j + length)]), as: UTF8.self)) else {
+                            return false
+                        }
+                        guard length > 0, value.isFinite else { return false }
+                        values.append(value)
+                        j += length
+                        skipSpace()
+                        guard j < n else { return false }
+                        if b[j] == UInt8(ascii: "]") { j += 1; break }
+                        guard b[j] == UInt8(ascii: ",") else { return false }
+                        j += 1
+                        skipSpace()
+                    }
+                }
+                stripped.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied..<i]))
+                stripped.append(contentsOf: "\"sample_index\":\(samples.count)".utf8)
+                samples.append(values)
+                i = j
+                copied = j
+            }
+            stripped.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied..<n]))
+            return !inString
+        }
+        guard ok else { return nil }
     }
 }

@@ -10,21 +10,27 @@ package enum ROCAUC {
         let nPositive = positives.reduce(0) { $0 + ($1 ? 1 : 0) }
         let nNegative = positives.count - nPositive
         guard nPositive > 0, nNegative > 0 else { return nil }
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        // The scores of each class sorted directly (twice as fast as sorting indices through a
+        // closure, issue 11), then merged: the same tied groups in the same order as one sort.
+        var positive: [Double] = [], negative: [Double] = []
+        positive.reserveCapacity(nPositive)
+        negative.reserveCapacity(nNegative)
+        for i in scores.indices {
+            if positives[i] { positive.append(scores[i]) } else { negative.append(scores[i]) }
+        }
+        positive.sort()
+        negative.sort()
         // Σ over positives of (negatives below + ½ · negatives tied), group by tied score.
         var negativesBelow = 0
         var total = 0.0
-        var i = 0
-        while i < order.count {
-            var j = i
+        var i = 0, j = 0
+        while i < positive.count || j < negative.count {
+            let value = j >= negative.count || (i < positive.count && positive[i] <= negative[j]) ? positive[i] : negative[j]
             var groupPositives = 0, groupNegatives = 0
-            while j < order.count && scores[order[j]] == scores[order[i]] {
-                if positives[order[j]] { groupPositives += 1 } else { groupNegatives += 1 }
-                j += 1
-            }
+            while i < positive.count && positive[i] == value { groupPositives += 1; i += 1 }
+            while j < negative.count && negative[j] == value { groupNegatives += 1; j += 1 }
             total += Double(groupPositives) * (Double(negativesBelow) + 0.5 * Double(groupNegatives))
             negativesBelow += groupNegatives
-            i = j
         }
         return total / (Double(nPositive) * Double(nNegative))
     }

@@ -409,14 +409,31 @@ extension SpecialFunctions {
     /// C `frexp`: (m, e) with x = m·2^e, ½ ≤ |m| < 1; (x, 0) for 0, ±∞ and NaN.
     @inline(__always)
     static func frexp(_ x: Double) -> (Double, Int) {
-        guard x.isFinite, x != 0 else { return (x, 0) }
+        // Normal numbers (the smirnov sum's every term): the exponent field, directly. Bit for bit
+        // the same as the general path below, which dominated window evaluation (issue 11).
+        let bits = x.bitPattern
+        let biased = Int(truncatingIfNeeded: (bits >> 52) & 0x7FF)
+        if biased != 0 && biased != 0x7FF {
+            return (Double(bitPattern: (bits & 0x800F_FFFF_FFFF_FFFF) | (1022 << 52)), biased - 1022)
+        }
+        guard x.isFinite, x != 0 else { return (x, 0) }   // also ±0, the usual low part
         return (Double(sign: x.sign, exponent: -1, significand: x.significand), Int(x.exponent) + 1)
     }
 
     /// C `ldexp`: x·2^e, correctly rounded (also into the subnormal range).
     @inline(__always)
     static func ldexp(_ x: Double, _ e: Int) -> Double {
-        Double(sign: .plus, exponent: e, significand: x)
+        // A normal x whose result stays normal: add to the exponent field (exact, as below).
+        let bits = x.bitPattern
+        let biased = Int(truncatingIfNeeded: (bits >> 52) & 0x7FF)
+        if biased != 0 && biased != 0x7FF && e > -1022 && e < 1023 {
+            let result = biased + e
+            if result > 0 && result < 0x7FF {
+                return Double(bitPattern: (bits & 0x800F_FFFF_FFFF_FFFF) | (UInt64(result) << 52))
+            }
+        }
+        if bits & 0x7FFF_FFFF_FFFF_FFFF == 0 { return x }   // ±0 (a double-double's usual low part)
+        return Double(sign: .plus, exponent: e, significand: x)
     }
 
     /// aᵐ in double-double from `pow(a.hi, m)` and a first-order correction for a.lo (Cephes `pow_D`).
