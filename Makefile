@@ -35,7 +35,7 @@ bench:
 # release with AddressSanitizer and run FUZZ_SECONDS each from the committed seeds in
 # Fuzz/Corpus/<target>; what they find is kept in Fuzz/.build/corpus (git-ignored). libFuzzer exits
 # non-zero on a crash, leak, timeout (FUZZ_TIMEOUT s per input) or out-of-memory, which fails the
-# target; the reproducer is Fuzz/.build/artifacts/<target>-crash-… (run the binary on it to replay).
+# target; the reproducer is Fuzz/.build/crashes/<target>-crash-… (run the binary on it to replay).
 FUZZ_SECONDS ?= 60
 FUZZ_TIMEOUT ?= 10
 FUZZ_TARGETS ?= FuzzEventDecoder FuzzConfiguration FuzzProfileFile FuzzExpositionLabels
@@ -44,13 +44,13 @@ FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer --sanitize=address
 
 fuzz: deps
 	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS)
-	@mkdir -p Fuzz/.build/artifacts
+	@mkdir -p Fuzz/.build/crashes
 	@set -e; bin=$$(cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS) --show-bin-path); \
 	for target in $(FUZZ_TARGETS); do \
 		echo "== $$target ($(FUZZ_SECONDS) s)"; \
 		mkdir -p Fuzz/.build/corpus/$$target; \
 		SWIFT_BACKTRACE=enable=no $$bin/$$target -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
-			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=Fuzz/.build/artifacts/$$target- $(FUZZ_ARGS) \
+			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=Fuzz/.build/crashes/$$target- $(FUZZ_ARGS) \
 			Fuzz/.build/corpus/$$target Fuzz/Corpus/$$target; \
 	done
 
