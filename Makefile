@@ -40,13 +40,15 @@ FUZZ_SECONDS ?= 60
 FUZZ_TIMEOUT ?= 10
 FUZZ_TARGETS ?= FuzzEventDecoder FuzzConfiguration FuzzProfileFile FuzzExpositionLabels
 FUZZ_ARGS ?=
-FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer --sanitize=address
+# One product per build: building all four at once (no --product) left most Swift code without
+# coverage counters (libFuzzer: "no interesting inputs were found").
+FUZZ_BUILD_FLAGS := -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
 
 fuzz: deps
-	cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS)
 	@mkdir -p Fuzz/.build/crashes
 	@set -e; bin=$$(cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS) --show-bin-path); \
 	for target in $(FUZZ_TARGETS); do \
+		(cd Fuzz && $(SWIFT) build $(FUZZ_BUILD_FLAGS) --product $$target); \
 		echo "== $$target ($(FUZZ_SECONDS) s)"; \
 		mkdir -p Fuzz/.build/corpus/$$target; \
 		SWIFT_BACKTRACE=enable=no $$bin/$$target -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \

@@ -11,7 +11,8 @@
 // from `VigilAlerting` (the only part the configuration parser needs) and, inside each fuzz target,
 // the `VigilAgent` files under test, so the harness can call their `internal` entry points.
 //
-// Build one target: swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --product FuzzEventDecoder
+// Build one target at a time (all at once leaves most Swift code without coverage counters):
+// swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --product FuzzEventDecoder
 import PackageDescription
 
 let package = Package(
