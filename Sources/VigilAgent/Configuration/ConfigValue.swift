@@ -27,10 +27,24 @@ indirect enum ConfigValue: Sendable {
             return nil
         }
         guard let root else { return .mapping([]) }
-        return convert(root, path: "", environment: environment, problems: &problems)
+        var budget = maximumValues
+        let value = convert(root, path: "", environment: environment, problems: &problems, budget: &budget)
+        if budget < 0 {
+            problems.append("the document has more than \(maximumValues) values (YAML aliases expanding exponentially?)")
+            return nil
+        }
+        return value
     }
 
-    private static func convert(_ node: Node, path: String, environment: [String: String], problems: inout [String]) -> ConfigValue? {
+    /// Values (scalars, mappings, sequences) a document may expand to. Yams resolves each alias
+    /// to a copy of its anchor, so a few lines of nested aliases ("billion laughs") expand to
+    /// billions of values; without a bound the walk below never ends. Real configurations have
+    /// hundreds.
+    static let maximumValues = 100_000
+
+    private static func convert(_ node: Node, path: String, environment: [String: String], problems: inout [String], budget: inout Int) -> ConfigValue? {
+        budget -= 1
+        guard budget >= 0 else { return nil }
         switch node {
         case .scalar(let scalar):
             let isNull = scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
@@ -50,7 +64,7 @@ indirect enum ConfigValue: Sendable {
                     problems.append("\(childPath): duplicate key")
                     continue
                 }
-                if let value = convert(valueNode, path: childPath, environment: environment, problems: &problems) {
+                if let value = convert(valueNode, path: childPath, environment: environment, problems: &problems, budget: &budget) {
                     pairs.append((key, value))
                 }
             }
@@ -58,7 +72,7 @@ indirect enum ConfigValue: Sendable {
         case .sequence(let sequence):
             var items: [ConfigValue] = []
             for (index, item) in sequence.enumerated() {
-                if let value = convert(item, path: "\(path)[\(index)]", environment: environment, problems: &problems) {
+                if let value = convert(item, path: "\(path)[\(index)]", environment: environment, problems: &problems, budget: &budget) {
                     items.append(value)
                 }
             }

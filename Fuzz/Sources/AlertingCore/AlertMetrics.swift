@@ -1,0 +1,1 @@
+../../../Sources/VigilAlerting/Rules/AlertMetrics.swift

@@ -1,0 +1,1 @@
+../../../Sources/VigilExposition/MetricNumber.swift

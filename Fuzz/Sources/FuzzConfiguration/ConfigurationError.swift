@@ -1,0 +1,1 @@
+../../../Sources/VigilAgent/Configuration/ConfigurationError.swift

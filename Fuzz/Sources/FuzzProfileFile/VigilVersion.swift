@@ -1,0 +1,1 @@
+../../../Sources/VigilAgent/VigilVersion.swift
