@@ -2,7 +2,7 @@ import Foundation
 
 /// What Vigil commits with each Kafka offset under `kafka.start_from: window` (the offset commit's
 /// metadata string), so that the next owner of the partition — this agent after a restart, or
-/// another after a rebalance — rebuilds the same window state by replaying (DESIGN "Replay").
+/// another after a rebalance — rebuilds the same window state by replaying (README "Kafka: delivery guarantees").
 ///
 /// - `replayFrom` (`r`): the smallest offset of the partition still in a window pane the models need:
 ///   open windows, plus the evaluated ones the alert rules' hold times look back on.
