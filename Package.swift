@@ -37,6 +37,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
 
+        // `Locked`: the project's Mutex, with happens-before annotations ThreadSanitizer understands;
+        // CTSanSupport also makes librdkafka's C11 threads visible to TSan (TSan builds only).
+        .target(name: "CTSanSupport"),
+        .target(name: "VigilSync", dependencies: ["CTSanSupport"]),
+
         .target(
             name: "VigilStats",
             dependencies: [
@@ -51,14 +56,14 @@ let package = Package(
         .target(
             name: "VigilKafka",
             dependencies: [
-                "CRdKafka",
+                "CRdKafka", "VigilSync",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "VigilAlerting",
             dependencies: [
-                "VigilStats",
+                "VigilStats", "VigilSync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,7 +73,7 @@ let package = Package(
         .target(
             name: "VigilExposition",
             dependencies: [
-                "CZlib",
+                "CZlib", "VigilSync",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +83,7 @@ let package = Package(
         .target(
             name: "VigilAgent",
             dependencies: [
-                "VigilStats", "VigilEvents", "VigilKafka", "VigilExposition", "VigilAlerting",
+                "VigilStats", "VigilEvents", "VigilKafka", "VigilExposition", "VigilAlerting", "VigilSync",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -94,9 +99,10 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "VigilSyncTests", dependencies: ["VigilSync"]),
         .testTarget(name: "VigilStatsTests", dependencies: ["VigilStats", "TestSupport", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "VigilEventsTests", dependencies: ["VigilEvents", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilKafkaTests", dependencies: ["VigilKafka", "TestSupport"]),
+        .testTarget(name: "VigilKafkaTests", dependencies: ["VigilKafka", "VigilSync", "TestSupport"]),
         .testTarget(
             name: "VigilExpositionTests",
             dependencies: [
@@ -108,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "VigilAlertingTests",
             dependencies: [
-                "VigilAlerting", "VigilStats", "TestSupport",
+                "VigilAlerting", "VigilStats", "VigilSync", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -127,7 +133,7 @@ let package = Package(
 )
 
 for target in package.targets where target.type != .system {
-    guard target.name != "CSimdJSON" else { continue }
+    guard target.name != "CSimdJSON", target.name != "CTSanSupport" else { continue }
     var settings = target.swiftSettings ?? []
     settings += [
         .enableUpcomingFeature("ExistentialAny"),

@@ -1,8 +1,8 @@
-import Synchronization
+import VigilSync
 
 /// The process's metric series, updated by pipelines per batch and rendered by `/metrics`.
 ///
-/// State lives in a `Mutex`; a scrape holds it only to copy the store (O(1), copy-on-write) and
+/// State lives in a `Locked` (a `Mutex` TSan understands); a scrape holds it only to copy the store (O(1), copy-on-write) and
 /// renders the copy outside it, so scraping never blocks ingestion for long (DESIGN.md). Renders are
 /// cached until the store changes, and per family the sorted order and pre-rendered label text are
 /// cached until a series is added or removed.
@@ -15,8 +15,8 @@ package final class MetricsRegistry: Sendable {
     /// `vigil_series_dropped_total`.
     package let maxSeries: Int
     package let families: [MetricFamily]
-    private let store: Mutex<MetricsStore>
-    private let cache = Mutex(RenderCache())
+    private let store: Locked<MetricsStore>
+    private let cache = Locked(RenderCache())
     private let processMetrics: ProcessMetricsReader?
 
     /// - Parameters:
@@ -31,7 +31,7 @@ package final class MetricsRegistry: Sendable {
         }
         self.families = families
         self.maxSeries = maxSeries
-        store = Mutex(MetricsStore(families: families, maxSeries: maxSeries))
+        store = Locked(MetricsStore(families: families, maxSeries: maxSeries))
         self.processMetrics = processMetrics ? ProcessMetricsReader() : nil
     }
 

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Synchronization
+import VigilSync
 
 /// Runs a closure on a dedicated OS thread (not the Swift concurrency pool) until it returns.
 ///
@@ -18,7 +19,7 @@ package final class ConsumerThread: Sendable {
     private let name: String
     private let body: @Sendable (_ shouldStop: () -> Bool) -> Void
     private let stopRequested = Atomic<Bool>(false)
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Signalled once when the body returned, for the blocking `waitUntilFinished()`.
     private let finishedCondition = FinishedCondition()
 

@@ -2,6 +2,7 @@ import CRdKafka
 import Foundation
 package import Logging
 import Synchronization
+import VigilSync
 
 /// A Kafka producer: fire-and-forget sends, delivery reports counted.
 ///
@@ -20,7 +21,7 @@ package final class KafkaProducer: @unchecked Sendable {
     private let enqueueTimeout: Duration
     private let closed = Atomic<Bool>(false)
     private let activeCalls = Atomic<Int>(0)
-    private let closeLock = Mutex(false)
+    private let closeLock = Locked(false)
 
     /// Creates a producer.
     ///

@@ -1,6 +1,6 @@
 import CRdKafka
 package import Logging
-import Synchronization
+import VigilSync
 
 /// librdkafka's mock cluster (`rdkafka_mock.h`): real Kafka protocol servers on loopback, in-process.
 ///
@@ -54,7 +54,7 @@ package final class MockCluster: @unchecked Sendable {
         var cluster: OpaquePointer
     }
 
-    private let state: Mutex<Handles?>
+    private let state: Locked<Handles?>
     private let context: Unmanaged<ClientContext>
 
     /// Comma-separated `host:port` list of the brokers, for `bootstrap.servers`.
@@ -84,7 +84,7 @@ package final class MockCluster: @unchecked Sendable {
         self.context = context
         self.brokerCount = brokers
         self.bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
-        self.state = Mutex(Handles(host: host, cluster: cluster))
+        self.state = Locked(Handles(host: host, cluster: cluster))
     }
 
     private typealias Code = KafkaError.Code

@@ -1,13 +1,14 @@
 import CRdKafka
 import Logging
 import Synchronization
+import VigilSync
 
 /// Delivery counters and failure logging, updated by `dr_msg_cb` on whichever thread polls.
 final class ProducerContext: ClientContext {
     let delivered = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     /// When a delivery failure was last logged, for rate-limiting (one line per 10 s plus the first).
-    let lastFailureLog = Mutex<ContinuousClock.Instant?>(nil)
+    let lastFailureLog = Locked<ContinuousClock.Instant?>(nil)
 
     func recordFailure(_ err: rd_kafka_resp_err_t, topic: String) {
         let total = failures.add(1, ordering: .relaxed).newValue

@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import VigilSync
 import Testing
 @testable import VigilAlerting
 
@@ -40,7 +41,7 @@ final class FakeReceiver: Sendable {
 
     /// The requests received so far, in order.
     final class Log: Sendable {
-        private let received = Mutex<[Received]>([])
+        private let received = Locked<[Received]>([])
         func append(_ request: Received) { received.withLock { $0.append(request) } }
         var all: [Received] { received.withLock { $0 } }
     }
@@ -161,7 +162,7 @@ let fastRetry = RetryPolicy(initialBackoff: .milliseconds(20), maxBackoff: .mill
 
 /// Counts `onResult` calls.
 final class ResultCounts: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = Locked<[String: Int]>([:])
 
     var onResult: @Sendable (String, NotificationResult, Int) -> Void {
         { notifier, result, count in self.counts.withLock { $0["\(notifier)/\(result.rawValue)", default: 0] += count } }
@@ -276,7 +277,7 @@ let silentLogger: Logger = {
 
 /// Collects every log record (trace and up) as one string per record: level, message, metadata.
 final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
     var records: [String] { lines.withLock { $0 } }
 
     var logger: Logger {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VigilSync
 import Testing
 @testable import VigilKafka
 
@@ -7,7 +8,7 @@ import Testing
 struct ConsumerThreadTests {
     @Test func runsTheBodyOnItsOwnNamedThreadUntilStopped() async throws {
         let iterations = Atomic<Int>(0)
-        let observed = Mutex<(pthreadName: String, isMain: Bool)?>(nil)
+        let observed = Locked<(pthreadName: String, isMain: Bool)?>(nil)
         let thread = ConsumerThread(name: "vigil-test-loop") { shouldStop in
             let pthreadName = osThreadName()
             observed.withLock { $0 = (pthreadName, Thread.isMainThread) }

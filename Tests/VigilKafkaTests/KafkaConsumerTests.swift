@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import VigilSync
 import Testing
 @testable import VigilKafka
 
@@ -119,7 +119,7 @@ struct KafkaConsumerTests {
         #expect(producer.deliveryFailures == 0)
 
         let logs = LogCapture()
-        let observations = Mutex(ThreadObservations())
+        let observations = Locked(ThreadObservations())
         let configuration = kafka.consumerConfiguration(
             group: "cooperative", ["partition.assignment.strategy": "cooperative-sticky", "debug": "cgrp"])
         let logger = logs.logger(level: .debug)

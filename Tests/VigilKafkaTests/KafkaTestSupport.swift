@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import VigilSync
 import Testing
 @testable import VigilKafka
 
@@ -51,7 +51,7 @@ final class LogCapture: Sendable {
         var thread: String
     }
 
-    private let storage = Mutex<[Record]>([])
+    private let storage = Locked<[Record]>([])
 
     var records: [Record] { storage.withLock { $0 } }
 

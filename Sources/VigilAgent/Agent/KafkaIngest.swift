@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import VigilSync
 import VigilStats
 import Logging
 import VigilExposition
@@ -223,7 +223,7 @@ final class KafkaIngest: Sendable {
 }
 
 final class FailureBox: Sendable {
-    private let value = Mutex<String?>(nil)
+    private let value = Locked<String?>(nil)
     func set(_ message: String) { value.withLock { $0 = message } }
     func get() -> String? { value.withLock { $0 } }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import VigilSync
 import VigilStats
 
 /// What the HTTP endpoints show besides metrics (SPEC §8): readiness, the last evaluated
@@ -25,7 +25,7 @@ final class StatusBoard: Sendable {
         var anomalyStatus: [String: String] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let startedAt = Date()
     let models: [String]
     init(models: [String], anomalyStatus: [String: String] = [:]) {

@@ -1,4 +1,4 @@
-import Synchronization
+import VigilSync
 import VigilAlerting
 import VigilExposition
 import VigilStats
@@ -7,13 +7,13 @@ import VigilStats
 /// `vigil_alerts{alertname,state}` and the `/api/v1/alerts` answer current, and hands
 /// transitions to the notifiers (when there are any).
 final class AlertSink: Sendable {
-    private let engine: Mutex<AlertEngine>
+    private let engine: Locked<AlertEngine>
     private let metrics: MetricsRegistry
     private let delivery: AlertDelivery?
     private let alertNames: [String]
 
     init(rules: [AlertRule], metrics: MetricsRegistry, delivery: AlertDelivery?, agentURL: String) {
-        engine = Mutex(AlertEngine(rules: rules, agentURL: agentURL))
+        engine = Locked(AlertEngine(rules: rules, agentURL: agentURL))
         self.metrics = metrics
         self.delivery = delivery
         alertNames = Array(Set(rules.map(\.name))).sorted()

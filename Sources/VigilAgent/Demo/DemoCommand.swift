@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import VigilSync
 import VigilExposition
 import VigilKafka
 import VigilStats
@@ -49,7 +50,7 @@ package enum DemoCommand {
 
         let terminal = isatty(STDOUT_FILENO) != 0
         let summary = DemoSummary(modelName: configuration.models[0].name, terminal: terminal)
-        let port = Mutex(options.port)
+        let port = Locked(options.port)
         let agent = Agent(
             configuration: configuration, logger: Logger(label: "vigil"),
             onWindow: { summary.record($0) },
@@ -109,7 +110,7 @@ final class DemoProducer: Service, Sendable {
     private let logger: Logger
     private let produced = Atomic<Int>(0)
     private let stop = Atomic<Bool>(false)
-    private let startedAt = Mutex<ContinuousClock.Instant?>(nil)
+    private let startedAt = Locked<ContinuousClock.Instant?>(nil)
 
     init(bootstrap: String, rate: Int, driftAfter: Duration, logger: Logger) {
         self.bootstrap = bootstrap

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import VigilSync
 import VigilExposition
 import VigilStats
 import VigilAlerting
@@ -17,7 +17,7 @@ final class DemoSummary: Sendable {
         var linesOnScreen = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let modelName: String
     private let terminal: Bool
     private let started = ContinuousClock.now

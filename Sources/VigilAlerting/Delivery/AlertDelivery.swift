@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 package import Logging
 import ServiceLifecycle
-import Synchronization
+import VigilSync
 
 /// Delivers alert transitions to every configured notifier (SPEC §4 `notify`, §10): one bounded
 /// queue and one worker task per receiver (each Alertmanager URL, PagerDuty, each webhook), one
@@ -29,7 +29,7 @@ package final class AlertDelivery: Service, Sendable {
     private let queues: [DeliveryQueue]
     private let logNotifier: LogNotifier?
     private let resendInterval: Duration?
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         /// Firing alerts by fingerprint: the latest copy and when it was last queued.
@@ -139,7 +139,7 @@ package final class AlertDelivery: Service, Sendable {
     }
 
     /// Last overflow log per endpoint (at most one a minute each).
-    private let overflowLog = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let overflowLog = Locked<[String: ContinuousClock.Instant]>([:])
 
     /// Runs the workers until graceful shutdown, then drains for at most `drainBudget`, cancels
     /// what is left (counted `failed` in flight, `dropped` queued) and shuts the HTTP client down.

@@ -1,9 +1,9 @@
-import Synchronization
+import VigilSync
 
 /// One notifier's bounded FIFO of alerts (SPEC §10), filled synchronously by `submit` (any
 /// thread, never blocks beyond a short lock) and drained by one worker task.
 ///
-/// A `Mutex`-guarded class rather than an actor because `submit` is synchronous (it runs on the
+/// A `Locked`-guarded class rather than an actor because `submit` is synchronous (it runs on the
 /// consumer thread and in replay). Capacity counts alerts; alerts taken for a request in flight are
 /// no longer queued and do not count. Overflow drops the oldest queued alerts.
 final class DeliveryQueue: Sendable {
@@ -13,7 +13,7 @@ final class DeliveryQueue: Sendable {
     /// pending wake-up already tells the worker to look.
     let wakeUps: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     private struct State {
         /// `items[head...]` are queued; the prefix is compacted away lazily.
@@ -54,7 +54,7 @@ final class DeliveryQueue: Sendable {
         precondition(capacity > 0, "queue capacity must be positive")
         self.notifier = notifier
         self.capacity = capacity
-        self.state = Mutex(State())
+        self.state = Locked(State())
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
