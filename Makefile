@@ -106,10 +106,10 @@ sanitize-address: deps test-deps
 		$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --no-parallel \
 		$(if $(SANITIZE_ASAN_SKIP),--skip '$(SANITIZE_ASAN_SKIP)')
 
-# Does not pass yet (Swift 6.3.1, Linux; README "Fuzzing and sanitizers"): TSan reports "Swift
-# access race" on MetricsStore state that only Mutex.withLock touches (a 12-line program without
-# Vigil reproduces it: scripts/tsan-mutex-repro.swift), and KafkaConsumerTests (librdkafka's mock
-# cluster, not instrumented) dies with a SEGV inside the TSan runtime.
+# ThreadSanitizer needs two things from the code (README "Fuzzing and sanitizers"): locks it can
+# see (`Locked` in VigilSync: Synchronization.Mutex locks with raw futexes, which TSan does not
+# intercept) and librdkafka's C11 threads routed through pthreads (Sources/CTSanSupport, compiled
+# into TSan builds only). No TSan suppressions.
 sanitize-thread: deps test-deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 $(TSAN_OPTIONS)" SWIFT_BACKTRACE=enable=no \

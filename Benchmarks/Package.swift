@@ -31,7 +31,9 @@ let package = Package(
         // The framework-free part of VigilExposition (registry, text/OpenMetrics writer, gzip):
         // `Sources/ExpositionCore` holds symlinks to those files, `Sources/CZlib` to the zlib target.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "VigilExposition", dependencies: ["CZlib"], path: "Sources/ExpositionCore"),
+        .target(name: "CTSanSupport", path: "Sources/CTSanSupport"),
+        .target(name: "VigilSync", dependencies: ["CTSanSupport"], path: "Sources/VigilSync"),
+        .target(name: "VigilExposition", dependencies: ["CZlib", "VigilSync"], path: "Sources/ExpositionCore"),
         .executableTarget(
             name: "ExpositionBenchmarks",
             dependencies: [

@@ -40,7 +40,9 @@ let package = Package(
             path: "Sources/VigilStats"
         ),
         .target(name: "VigilEvents", dependencies: ["VigilStats", "CSimdJSON"], path: "Sources/VigilEvents"),
-        .target(name: "VigilExposition", dependencies: ["CZlib"], path: "Sources/ExpositionCore"),
+        .target(name: "CTSanSupport", path: "Sources/CTSanSupport"),
+        .target(name: "VigilSync", dependencies: ["CTSanSupport"], path: "Sources/VigilSync"),
+        .target(name: "VigilExposition", dependencies: ["CZlib", "VigilSync"], path: "Sources/ExpositionCore"),
         .target(name: "VigilAlerting", dependencies: ["VigilStats"], path: "Sources/AlertingCore"),
 
         // The event decoder: simdjson shim + the mapping into EventBatch columns.

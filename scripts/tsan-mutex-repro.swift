@@ -1,6 +1,6 @@
 // ThreadSanitizer reports a "Swift access race" on state that only Mutex.withLock touches (Swift 6.3.1,
 // Linux): swiftc -parse-as-library -sanitize=thread -Onone scripts/tsan-mutex-repro.swift -o /tmp/t && /tmp/t
-// Seen in `make sanitize-thread` on MetricsRegistry/MetricsStore (VigilExposition), whose store only withLock touches.
+// Seen in `make sanitize-thread` on MetricsRegistry/MetricsStore; the cause (futex locks TSan does not intercept) and the fix: VigilSync/Locked.swift.
 import Synchronization
 struct Store: Sendable { var values: [String: Double] = [:]; mutating func inc(_ k: String) { values[k, default: 0] += 1 } }
 final class Registry: Sendable {

@@ -294,17 +294,31 @@ import VigilEvents
 
     static var hasMallocInfo: Bool {
         #if canImport(Glibc)
-        dlsym(nil, "malloc_info") != nil
+        dlsym(nil, "malloc_info") != nil || sanitizerAllocatedBytes != nil
         #else
         false
         #endif
     }
 
+    /// Under AddressSanitizer or ThreadSanitizer (`make sanitize`) malloc is the sanitizer's
+    /// allocator, which glibc's `malloc_info` does not see; the sanitizer runtime's own count of
+    /// bytes currently allocated replaces it there.
+    static var sanitizerAllocatedBytes: (@convention(c) () -> Int)? {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "__sanitizer_get_current_allocated_bytes") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) () -> Int).self)
+        #else
+        nil
+        #endif
+    }
+
     /// Bytes malloc holds: mmapped chunks plus arena memory obtained from the system, from glibc's
     /// `malloc_info` (its totals for all arenas come last). `malloc.h` is not in Swift's Glibc
-    /// module, so the function is looked up by name; 0 where it does not exist.
+    /// module, so the function is looked up by name; 0 where it does not exist. Under a sanitizer:
+    /// the bytes its allocator has handed out and not yet taken back.
     static func heapBytes() -> Int {
         #if canImport(Glibc)
+        if let sanitizerAllocatedBytes { return sanitizerAllocatedBytes() }
         typealias MallocInfo = @convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32
         guard let symbol = dlsym(nil, "malloc_info") else { return 0 }
         var buffer: UnsafeMutablePointer<CChar>?
