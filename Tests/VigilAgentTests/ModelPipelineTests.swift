@@ -97,4 +97,32 @@ import VigilStats
         #expect(windows.count < 200)
         #expect(windows.first?.events == 1 && windows.last?.events == 1)
     }
+
+    /// Memory: panes keep only what later windows can take from them. Window 5 s sliding by 1 s,
+    /// no lateness, `max_window_samples` 1,000, ten 1-second panes of 3,000 events. After the window
+    /// ending at 9 s, panes 5–8 remain and are trimmed newest first to ⌈1000 · n / (values from the
+    /// pane to pane 8)⌉ (pane 9 has no events yet when it closes): pane 8 keeps 1,000, pane 7
+    /// ⌈1000·3000/6000⌉ = 500, pane 6 ⌈1000·3000/9000⌉ = 334, pane 5 ⌈1000·3000/12000⌉ = 250; then
+    /// pane 9 fills to 1,000. 3,084 values instead of 5 × 1,000.
+    @Test func panesKeepOnlyTheSampleLaterWindowsCanUse() throws {
+        var settings = Self.settings(.time(size: .seconds(5), slide: .seconds(1), lateness: .zero))
+        settings.maxWindowSamples = 1_000
+        let p = ModelPipeline(settings: settings, index: 0)
+        var random = SplitMix64(seed: 42)
+        var rows: [(ts: Int64, partition: Int32, x: Double)] = []
+        for pane in 0..<10 {
+            for i in 0..<3_000 { rows.append((Int64(pane * 1_000 + i / 3), 0, Double(random.next() >> 11) / Double(1 << 53))) }
+        }
+        let (outcome, closed) = p.apply(Self.batch(rows), nowMillis: 0)
+        #expect(outcome == .init(accepted: 30_000, late: 0))
+        #expect(closed.map(\.endMillis) == (1...9).map { Int64($0) * 1_000 })
+        #expect(p.retainedSampleValues(feature: 0) == 3_084)
+        // The windows are still uniform samples: the median of 15,000 uniform values, from 1,000 kept.
+        for window in closed.suffix(5) {
+            guard case .numeric(let n) = window.features[0].values else { Issue.record("not numeric"); continue }
+            #expect(n.statistics.count == 15_000)
+            let median = try #require(n.statistics.quantiles[0])
+            #expect(abs(median - 0.5) < 0.08, "window ending \(window.endMillis): median \(median)")
+        }
+    }
 }

@@ -525,6 +525,7 @@ final class ModelPipeline {
             evaluatedThrough = end
             nextWindowEnd = end + slide
             dropPanes(before: floorDiv(end + slide - size, slide))
+            trimSamples(panesFrom: floorDiv(end + slide - size, slide), through: endPane)
             if panes.isEmpty && nextWindowEnd! > watermark { break }
         }
         if panes.isEmpty, let through = evaluatedThrough, let next = nextWindowEnd, next > through + slide {
@@ -535,6 +536,49 @@ final class ModelPipeline {
             for key in retained.keys.filter({ $0 < horizon }) { retained[key] = nil }
         }
         return reports
+    }
+
+    /// Trims the samples of the panes `first...last` to what later windows can still take from
+    /// them (memory: without it, each of a window's panes keeps up to `max_window_samples` values
+    /// per numeric feature, six times that for a 5-minute window sliding by a minute).
+    ///
+    /// Called after the window ending at pane `last` was evaluated: every later window that
+    /// contains pane p ends after pane `last`, so it contains every pane from p to `last` and sees
+    /// at least S_p = Σ n_q (q = p...last) values of a feature. Its merge takes
+    /// round(capacity · n_p / n_window) ≤ ⌈capacity · n_p / S_p⌉ of pane p's values
+    /// (`NumericStatistics`), so p keeps that many (a uniform subsample of a uniform sample is
+    /// one). Values arriving later continue the smaller reservoir. Under 5m/1m at a steady rate
+    /// the panes keep about 1 + 1 + 1/2 + 1/3 + 1/4 (+ the open pane) of `max_window_samples`
+    /// instead of 6 times it.
+    private func trimSamples(panesFrom first: Int64, through last: Int64) {
+        let keys = panes.keys.filter { $0 >= first && $0 <= last }.sorted(by: >)
+        guard keys.count > 1 else { return }
+        let capacity = settings.maxWindowSamples
+        func bound(_ n: Int, _ later: Int) -> Int? {
+            guard n > 0, later > capacity else { return nil }
+            return max(1, Int((Double(capacity) * Double(n) / Double(later)).rounded(.up)))
+        }
+        var later = Array(repeating: 0, count: schema.numericFeatureNames.count + 1)
+        for key in keys {
+            for f in 0..<schema.numericFeatureNames.count {
+                let n = panes[key]!.numeric[f].moments.count
+                later[f] += n
+                if let k = bound(n, later[f]), k < panes[key]!.numeric[f].sample.count {
+                    panes[key]!.numeric[f].trim(toAtMost: k)
+                }
+            }
+            if let n = panes[key]!.predictionValues?.moments.count {
+                later[later.count - 1] += n
+                if let k = bound(n, later[later.count - 1]), k < panes[key]!.predictionValues!.sample.count {
+                    panes[key]!.predictionValues!.trim(toAtMost: k)
+                }
+            }
+        }
+    }
+
+    /// Sample values the live panes hold for numeric feature `feature` (memory; tests).
+    func retainedSampleValues(feature: Int) -> Int {
+        panes.values.reduce(0) { $0 + $1.numeric[feature].sample.count }
     }
 
     private func dropPanes(before paneIndex: Int64) {

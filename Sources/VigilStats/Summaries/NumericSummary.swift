@@ -13,6 +13,8 @@ package struct NumericSummary: Sendable {
     /// The sample; all non-missing values while `moments.count <= capacity`.
     package private(set) var sample: ContiguousArray<Double> = []
     package let capacity: Int
+    /// The reservoir's size now: `capacity`, or less once `trim(toAtMost:)` shrank it.
+    package private(set) var limit: Int
     private var random: SplitMix64
     /// The reference's PSI bins and range, when the model has a reference.
     package let bins: ReferenceBins?
@@ -30,6 +32,7 @@ package struct NumericSummary: Sendable {
     package init(capacity: Int, seed: UInt64, bins: ReferenceBins? = nil) {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity
+        limit = capacity
         random = SplitMix64(seed: seed)
         self.bins = bins
         if let bins { binCounts = ContiguousArray(repeating: 0, count: bins.edges.count + 1) }
@@ -52,17 +55,18 @@ package struct NumericSummary: Sendable {
         guard added > 0 else { return }
         isSampleSorted = false
         var seen = before
-        if seen < capacity, sample.capacity < seen + added {
-            // Grow geometrically (never past `capacity`), and once per call rather than per value.
-            sample.reserveCapacity(Swift.min(capacity, Swift.max(seen + added, 2 * sample.capacity)))
+        let limit = limit
+        if seen < limit, sample.capacity < seen + added {
+            // Grow geometrically (never past `limit`), and once per call rather than per value.
+            sample.reserveCapacity(Swift.min(limit, Swift.max(seen + added, 2 * sample.capacity)))
         }
         for value in slice where !value.isNaN {
-            if seen < capacity {
+            if seen < limit {
                 sample.append(value)
             } else {
                 // Lemire's multiply-shift: a uniform index in 0...seen without a division.
                 let j = Int(truncatingIfNeeded: random.next().multipliedFullWidth(by: UInt64(seen + 1)).high)
-                if j < capacity { sample[j] = value }
+                if j < limit { sample[j] = value }
             }
             seen += 1
         }
@@ -78,6 +82,38 @@ package struct NumericSummary: Sendable {
         isSampleSorted = true
     }
 
+    /// Shrinks the sample to a uniform subsample of at most `count` values, keeping their order (a
+    /// sorted sample stays sorted), and frees the rest; later values continue the reservoir at that
+    /// size, so the sample stays a uniform sample of every value seen. A window's merge never takes
+    /// more than `capacity · n_pane / n_window` values from a pane, so once later panes have
+    /// arrived a pane's sample can be trimmed to that bound (`ModelPipeline` does, for memory).
+    /// - Complexity: O(sample.count) random draws (selection sampling, Knuth's Algorithm S).
+    package mutating func trim(toAtMost count: Int) {
+        precondition(count > 0, "a trimmed sample keeps at least one value")
+        guard sample.count > count else { return }
+        var kept = ContiguousArray<Double>()
+        kept.reserveCapacity(count)
+        Self.selectInOrder(count, from: sample, random: &random) { kept.append($0) }
+        sample = kept
+        limit = count
+    }
+
+    /// Calls `body` with a uniform random subset of `count` of `values`, in their order
+    /// (Knuth's Algorithm S: each value is taken with probability needed / remaining).
+    /// - Precondition: `count <= values.count`.
+    @inline(__always)
+    static func selectInOrder(_ count: Int, from values: ContiguousArray<Double>, random: inout SplitMix64, _ body: (Double) -> Void) {
+        var needed = count
+        var remaining = values.count
+        for value in values where needed > 0 {
+            if Int(truncatingIfNeeded: random.next().multipliedFullWidth(by: UInt64(remaining)).high) < needed {
+                body(value)
+                needed -= 1
+            }
+            remaining -= 1
+        }
+    }
+
     /// Empties the summary for reuse, keeping its buffers' capacity (a new pane of the same
     /// feature; STYLE §4: reuse, do not reallocate).
     package mutating func reset(seed: UInt64) {
@@ -85,6 +121,7 @@ package struct NumericSummary: Sendable {
         missing = 0
         nonFinite = 0
         sample.removeAll(keepingCapacity: true)
+        limit = capacity
         random = SplitMix64(seed: seed)
         for i in binCounts.indices { binCounts[i] = 0 }
         outOfRange = 0

@@ -56,12 +56,15 @@ package struct NumericStatistics: Sendable, Equatable {
 
     /// Merges the panes of a window.
     ///
-    /// Moments and counts are exact. When the panes together kept more values than
-    /// `capacity`, each pane contributes a seeded uniform subsample in proportion to
-    /// the values it saw, so the merged sample stays a uniform sample of the window.
+    /// Moments and counts are exact. When the window saw more values than `capacity`,
+    /// each pane contributes a seeded uniform subsample in proportion to the values it saw
+    /// (`round(capacity · n_pane / n_window)`), so every value of the window is kept with the same
+    /// probability. A pane's sample may have been trimmed to about that share
+    /// (`NumericSummary.trim`); if late events made a trimmed pane's share exceed what it kept,
+    /// every pane gives up the same fraction, keeping the probabilities equal.
     /// - Parameters:
     ///   - events: accepted events in the window (the denominator of `missing_ratio`).
-    /// - Complexity: O(s log s) for s kept values.
+    /// - Complexity: O(s log s) for s kept values (O(s log k) when the k panes are sorted).
     package init(panes: [NumericSummary], events: Int, capacity: Int, seed: UInt64) {
         var moments = Moments()
         var nonFinite = 0
@@ -78,31 +81,37 @@ package struct NumericStatistics: Sendable, Equatable {
         }
         self.binCounts = binCounts
         self.outOfRange = outOfRange
-        self.isComplete = kept == moments.count && kept <= capacity
+        let total = moments.count
+        self.isComplete = kept == total && total <= capacity
         var values: [Double] = []
-        values.reserveCapacity(Swift.min(kept, capacity))
-        let presorted = panes.allSatisfy(\.isSampleSorted)
-        if kept <= capacity {
-            if presorted {
+        if isComplete {
+            if panes.allSatisfy(\.isSampleSorted) {
                 values = Self.mergeSorted(panes.map(\.sample))
             } else {
+                values.reserveCapacity(kept)
                 for pane in panes { values.append(contentsOf: pane.sample) }
+                values.sort()
             }
         } else {
-            var random = SplitMix64(seed: seed)
-            let total = Double(moments.count)
-            for pane in panes where !pane.sample.isEmpty {
-                let share = Int((Double(capacity) * Double(pane.moments.count) / total).rounded())
-                var pool = Array(pane.sample)
-                let take = Swift.min(share, pool.count)
-                for i in 0..<take {                       // partial Fisher–Yates
-                    let j = i + Int(random.next() % UInt64(pool.count - i))
-                    pool.swapAt(i, j)
-                }
-                values.append(contentsOf: pool[0..<take])
+            let shares = panes.map { Int((Double(capacity) * Double($0.moments.count) / Double(total)).rounded()) }
+            var scale = 1.0
+            for (pane, share) in zip(panes, shares) where share > pane.sample.count {
+                scale = Swift.min(scale, Double(pane.sample.count) / Double(share))
             }
+            var random = SplitMix64(seed: seed)
+            var runs: [ContiguousArray<Double>] = []
+            runs.reserveCapacity(panes.count)
+            for (pane, share) in zip(panes, shares) {
+                let take = Swift.min(pane.sample.count, scale < 1 ? Int(Double(share) * scale) : share)
+                guard take > 0 else { continue }
+                var run = ContiguousArray<Double>()
+                run.reserveCapacity(take)
+                NumericSummary.selectInOrder(take, from: pane.sample, random: &random) { run.append($0) }
+                if !pane.isSampleSorted { run.sort() }
+                runs.append(run)
+            }
+            values = Self.mergeSorted(runs)
         }
-        if !(presorted && kept <= capacity) { values.sort() }
         self.count = moments.count
         self.missingRatio = events > 0 ? Double(events - moments.count) / Double(events) : nil
         self.nonFinite = nonFinite
