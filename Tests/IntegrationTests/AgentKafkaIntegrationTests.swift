@@ -151,7 +151,7 @@ extension AgentKafkaIntegrationTests {
         let deadline = ContinuousClock.now + .seconds(60)
         var samples: [String: Double] = [:]
         while ContinuousClock.now < deadline {
-            samples = TestSupport.parseExposition(String(decoding: try TestSupport.httpGet(port: port, path: "/metrics").body, as: UTF8.self))
+            samples = try AgentProcess.metrics(port: port)
             if samples[#"vigil_kafka_messages_total{topic="dl-events"}"#] == 53 { break }
             try await Task.sleep(for: .milliseconds(300))
         }
@@ -215,7 +215,7 @@ extension AgentKafkaIntegrationTests {
         defer { agent.kill() }
         let port = try await agent.waitForPort(timeout: .seconds(60))
         func metrics() throws -> [String: Double] {
-            TestSupport.parseExposition(String(decoding: try TestSupport.httpGet(port: port, path: "/metrics").body, as: UTF8.self))
+            try AgentProcess.metrics(port: port)
         }
         // The window closes (all partitions idle) before any label exists, so the labels must update
         // an already evaluated window.
@@ -255,6 +255,11 @@ extension AgentKafkaIntegrationTests {
 
 /// A child `vigil` process whose standard error (JSON logs) is collected on a thread.
 final class AgentProcess: @unchecked Sendable {   // `log` is guarded by `lock`
+    /// The samples of an agent's `/metrics` on `port`, by series (`name{labels}`).
+    static func metrics(port: Int) throws -> [String: Double] {
+        TestSupport.parseExposition(String(decoding: try TestSupport.httpGet(port: port, path: "/metrics").body, as: UTF8.self))
+    }
+
     private let process = Process()
     private let lock = NSLock()
     private var log = ""

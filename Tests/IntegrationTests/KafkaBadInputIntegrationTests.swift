@@ -62,7 +62,7 @@ import VigilKafka
         var samples: [String: Double] = [:]
         let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
-            samples = TestSupport.parseExposition(String(decoding: try TestSupport.httpGet(port: port, path: "/metrics").body, as: UTF8.self))
+            samples = try AgentProcess.metrics(port: port)
             if samples[#"vigil_kafka_messages_total{topic="bad-events"}"#] == total, samples[#"vigil_window_events{model="bad"}"#] == 1000 { break }
             try await Task.sleep(for: .milliseconds(300))
         }

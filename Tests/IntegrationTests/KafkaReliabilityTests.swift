@@ -62,7 +62,7 @@ import VigilKafka
         }
 
         func metrics() throws -> [String: Double] {
-            TestSupport.parseExposition(String(decoding: try TestSupport.httpGet(port: port, path: "/metrics").body, as: UTF8.self))
+            try AgentProcess.metrics(port: port)
         }
 
         var events: Double { (try? metrics()[#"vigil_events_total{model="rel"}"#]) ?? nil ?? 0 }
