@@ -64,6 +64,14 @@ import VigilStats
         } }
         b.merge(a)
         #expect(b.report().rocAUC == whole.report().rocAUC)
+        // Sorting the scores in place (what a window does before reporting) changes nothing, and
+        // neither do labels added after it (the retained windows of delayed labels).
+        let unsorted = b.report()
+        b.sortScores()
+        #expect(b.scoresSorted && b.report() == unsorted)
+        b.add(prediction: 0.05, label: 1)
+        whole.add(prediction: 0.05, label: 1)
+        #expect(!b.scoresSorted && b.report().rocAUC == whole.report().rocAUC)
         #expect(isClose(b.report().logLoss, whole.report().logLoss, relative: 1e-12))
     }
 }

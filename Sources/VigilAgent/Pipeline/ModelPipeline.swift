@@ -399,7 +399,11 @@ final class ModelPipeline {
     /// Windows whose performance changed through delayed labels: (start, end, performance).
     func takePerformanceUpdates() -> [(start: Int64, end: Int64, performance: PerformanceReport)] {
         defer { updatedWindows.removeAll() }
-        return updatedWindows.sorted().compactMap { end in retained[end].map { (start: $0.start, end: end, performance: $0.performance.report()) } }
+        return updatedWindows.sorted().compactMap { end in
+            guard retained[end] != nil else { return nil }
+            retained[end]!.performance.sortScores()
+            return (start: retained[end]!.start, end: end, performance: retained[end]!.performance.report())
+        }
     }
 
     /// Feeds an accepted event's prediction to Page-Hinkley, in stream order.
@@ -644,6 +648,7 @@ final class ModelPipeline {
         }
         var performance = PerformanceSummary(task: performanceTask)
         for pane in members { performance.merge(pane.performance) }
+        performance.sortScores()   // in place: no sorted copies of up to millions of scores
         window.performance = performance.report()
         if labelDelayMillis != nil, case .time = mode { retained[end] = (start, performance) }
         if changeDetector != nil {

@@ -14,8 +14,12 @@ package struct PerformanceSummary: Sendable, Equatable {
     package private(set) var truePositives = 0, falsePositives = 0, trueNegatives = 0, falseNegatives = 0
     package private(set) var logLossSum = 0.0
     package private(set) var brierSum = 0.0
-    package private(set) var scores: [Double] = []
-    package private(set) var positives: [Bool] = []
+    /// The scores of labelled positives and of labelled negatives, for the exact ROC AUC (kept by
+    /// class: 8 bytes a pair, and no split at evaluation).
+    package private(set) var positiveScores: [Double] = []
+    package private(set) var negativeScores: [Double] = []
+    /// Whether both score arrays are in ascending order (`sortScores()`).
+    package private(set) var scoresSorted = true
     // Regression.
     package private(set) var absoluteErrorSum = 0.0, squaredErrorSum = 0.0, percentageErrorSum = 0.0
     // Multiclass: (true code, predicted code) → count.
@@ -48,8 +52,8 @@ package struct PerformanceSummary: Sendable, Equatable {
             logLossSum -= isPositive ? Double.log(clipped) : Double.log(1 - clipped)
             let target = isPositive ? 1.0 : 0.0
             brierSum += (p - target) * (p - target)
-            scores.append(p)
-            positives.append(isPositive)
+            if isPositive { positiveScores.append(p) } else { negativeScores.append(p) }
+            scoresSorted = false
         case .regression:
             let e = p - y
             absoluteErrorSum += abs(e)
@@ -78,8 +82,11 @@ package struct PerformanceSummary: Sendable, Equatable {
         falseNegatives += other.falseNegatives
         logLossSum += other.logLossSum
         brierSum += other.brierSum
-        scores += other.scores
-        positives += other.positives
+        if !other.positiveScores.isEmpty || !other.negativeScores.isEmpty {
+            positiveScores += other.positiveScores
+            negativeScores += other.negativeScores
+            scoresSorted = false
+        }
         absoluteErrorSum += other.absoluteErrorSum
         squaredErrorSum += other.squaredErrorSum
         percentageErrorSum += other.percentageErrorSum
@@ -87,6 +94,15 @@ package struct PerformanceSummary: Sendable, Equatable {
     }
 
     package mutating func reset() { self = PerformanceSummary(task: task) }
+
+    /// Sorts the ROC AUC scores in place, so that `report()` need not sort copies of them (a
+    /// window of 20,000 events/s over 5 minutes holds 6 M scores: 48 MB a copy).
+    package mutating func sortScores() {
+        guard !scoresSorted else { return }
+        positiveScores.sort()
+        negativeScores.sort()
+        scoresSorted = true
+    }
 
     /// SPEC §7 `performance`: values that do not apply to the task, or have no labels, are nil.
     package func report() -> PerformanceReport {
@@ -104,7 +120,9 @@ package struct PerformanceSummary: Sendable, Equatable {
             r.precision = precision
             r.recall = recall
             r.f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
-            r.rocAUC = ROCAUC.value(scores: scores, positives: positives)
+            r.rocAUC = scoresSorted
+                ? ROCAUC.value(sortedPositive: positiveScores, sortedNegative: negativeScores)
+                : ROCAUC.value(sortedPositive: positiveScores.sorted(), sortedNegative: negativeScores.sorted())
             r.logLoss = logLossSum / n
             r.brier = brierSum / n
         case .regression:

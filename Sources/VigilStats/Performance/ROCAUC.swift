@@ -20,6 +20,13 @@ package enum ROCAUC {
         }
         positive.sort()
         negative.sort()
+        return value(sortedPositive: positive, sortedNegative: negative)
+    }
+
+    /// The same from each class's scores in ascending order; nil when a class is empty.
+    /// - Complexity: O(n).
+    package static func value(sortedPositive positive: [Double], sortedNegative negative: [Double]) -> Double? {
+        guard !positive.isEmpty, !negative.isEmpty else { return nil }
         // Σ over positives of (negatives below + ½ · negatives tied), group by tied score.
         var negativesBelow = 0
         var total = 0.0
@@ -32,6 +39,6 @@ package enum ROCAUC {
             total += Double(groupPositives) * (Double(negativesBelow) + 0.5 * Double(groupNegatives))
             negativesBelow += groupNegatives
         }
-        return total / (Double(nPositive) * Double(nNegative))
+        return total / (Double(positive.count) * Double(negative.count))
     }
 }
