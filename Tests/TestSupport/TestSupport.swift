@@ -97,13 +97,10 @@ import Glibc
 #endif
 
 extension TestSupport {
-    /// A minimal blocking HTTP/1.1 GET on 127.0.0.1 (tests only; no FoundationNetworking needed).
-    public static func httpGet(port: Int, path: String, headers: [String: String] = [:], timeoutSeconds: Int = 10) throws -> (status: Int, headers: [String: String], body: [UInt8]) {
+    /// A blocking TCP socket connected to 127.0.0.1:`port`; the caller closes it.
+    public static func connectLoopback(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestError("socket: \(errno)") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -111,7 +108,16 @@ extension TestSupport {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw TestError("connect to port \(port): errno \(errno)") }
+        guard connected == 0 else { close(fd); throw TestError("connect to port \(port): errno \(errno)") }
+        return fd
+    }
+
+    /// A minimal blocking HTTP/1.1 GET on 127.0.0.1 (tests only; no FoundationNetworking needed).
+    public static func httpGet(port: Int, path: String, headers: [String: String] = [:], timeoutSeconds: Int = 10) throws -> (status: Int, headers: [String: String], body: [UInt8]) {
+        let fd = try connectLoopback(port: port)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"

@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Testing
+import TestSupport
 @testable import VigilExposition
 #if canImport(Glibc)
 import Glibc
@@ -305,20 +306,7 @@ final class RawConnection {
     let fd: Int32
 
     init(port: Int) throws {
-        #if canImport(Glibc)
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw RawConnectionError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { close(fd); throw RawConnectionError("connect: errno \(errno)") }
+        fd = try TestSupport.connectLoopback(port: port)
     }
 
     deinit { close(fd) }
