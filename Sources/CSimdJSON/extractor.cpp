@@ -27,12 +27,31 @@ uint64_t hash_key(std::string_view key) noexcept {
     return h;
 }
 
+/// Whether `a` and `b` (both `length` bytes) are equal; `b` may be read up to 8 bytes past
+/// `length` and `a` too (both sit in padded buffers: the document buffer or a padded key copy).
+inline bool same_key(const char *a, const char *b, size_t length) noexcept {
+    if (length <= 8) {
+        uint64_t x, y;
+        std::memcpy(&x, a, 8);
+        std::memcpy(&y, b, 8);
+        uint64_t mask = length == 8 ? ~uint64_t(0) : (uint64_t(1) << (8 * length)) - 1;
+        return ((x ^ y) & mask) == 0;
+    }
+    return std::memcmp(a, b, length) == 0;
+}
+
 /// A node of the path trie: one per key prefix of a registered path.
 struct Node {
     int32_t path = -1;                    // id of the path ending here, or -1
-    std::vector<std::string> keys;        // child keys
+    std::vector<std::string> keys;        // child keys, each followed by 8 NUL bytes (for `same_key`)
+    std::vector<uint32_t> lengths;        // child key lengths (without the padding)
     std::vector<uint32_t> children;       // node index per child key
     std::vector<uint32_t> table;          // open addressing: child slot + 1, 0 = empty; size power of 2
+    /// Key order prediction: at field position i of the last object walked at this node, the child
+    /// slot + 1 its key matched (0: none). Events of one stream share their key order, so most keys
+    /// match their prediction with one comparison instead of a hash lookup.
+    std::vector<uint32_t> predicted;
+    static constexpr size_t max_predicted = 256;
 
     void rebuild() {
         size_t size = 4;
@@ -42,23 +61,43 @@ struct Node {
     }
     void insert(uint32_t i) {
         size_t mask = table.size() - 1;
-        size_t slot = hash_key(keys[i]) & mask;
+        size_t slot = hash_key(std::string_view(keys[i].data(), lengths[i])) & mask;
         while (table[slot] != 0) { slot = (slot + 1) & mask; }
         table[slot] = i + 1;
     }
-    /// Index of the child reached through `key`, or -1.
-    int64_t find(std::string_view key) const noexcept {
-        if (keys.empty()) { return -1; }
+    /// Child slot + 1 of `key`, or 0.
+    uint32_t slot_of(std::string_view key) const noexcept {
+        if (keys.empty()) { return 0; }
         size_t mask = table.size() - 1;
         size_t slot = hash_key(key) & mask;
         while (uint32_t entry = table[slot]) {
-            const std::string &candidate = keys[entry - 1];
-            if (candidate.size() == key.size() && std::memcmp(candidate.data(), key.data(), key.size()) == 0) {
-                return children[entry - 1];
+            if (lengths[entry - 1] == key.size() && std::memcmp(keys[entry - 1].data(), key.data(), key.size()) == 0) {
+                return entry;
             }
             slot = (slot + 1) & mask;
         }
-        return -1;
+        return 0;
+    }
+    /// Index of the child reached through `key`, or -1.
+    int64_t find(std::string_view key) const noexcept {
+        uint32_t entry = slot_of(key);
+        return entry == 0 ? -1 : int64_t(children[entry - 1]);
+    }
+    /// `find` for the key at field position `position` of an object in a document buffer (readable
+    /// 8 bytes past the key), through the prediction first; learns the key order as it goes.
+    int64_t find_at(std::string_view key, size_t position) noexcept {
+        if (position < predicted.size()) {
+            uint32_t entry = predicted[position];
+            if (entry != 0 && lengths[entry - 1] == key.size() && same_key(key.data(), keys[entry - 1].data(), key.size())) {
+                return children[entry - 1];
+            }
+        }
+        uint32_t entry = slot_of(key);
+        if (position < max_predicted) {
+            if (position >= predicted.size()) { predicted.resize(position + 1, 0); }
+            predicted[position] = entry;
+        }
+        return entry == 0 ? -1 : int64_t(children[entry - 1]);
     }
 };
 
@@ -135,15 +174,18 @@ struct vigil_json_extractor {
         entries.push_back(vigil_json_entry{node->path, kind, number, text, length});
     }
 
-    const Node *child(const Node *node, std::string_view key) const noexcept {
+    /// The child of `node` through `key`, the key at field `position` of its object.
+    const Node *child(const Node *node, std::string_view key, size_t position) noexcept {
         if (node == nullptr) { return nullptr; }
-        int64_t index = node->find(key);
+        // Keys come from `nodes` (non-const: the prediction learns).
+        int64_t index = nodes[size_t(node - nodes.data())].find_at(key, position);
         return index < 0 ? nullptr : &nodes[size_t(index)];
     }
 
     /// Walks an object whose own nesting level is `depth`.
     vigil_json_status walk_object(ondemand::object &object, const Node *node, uint32_t depth) {
         uint64_t instance = ++objects_walked;
+        size_t position = 0;
         for (auto field_result : object) {
             ondemand::field field;
             if (std::move(field_result).get(field) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
@@ -151,7 +193,7 @@ struct vigil_json_extractor {
             // only keys with a backslash need unescaping (which also validates the escapes).
             std::string_view key = unescaped_span(field.key().raw());
             if (key.data() == nullptr && field.unescaped_key().get(key) != simdjson::SUCCESS) { return VIGIL_JSON_INVALID; }
-            const Node *next = child(node, key);
+            const Node *next = child(node, key, position++);
             size_t start = entries.size();
             vigil_json_status status = walk_value(field.value(), next, depth);
             if (status != VIGIL_JSON_OK) { return status; }
@@ -320,6 +362,8 @@ struct vigil_json_extractor {
                 next = int64_t(nodes.size() - 1);
                 Node &parent = nodes[node];
                 parent.keys.emplace_back(key);
+                parent.keys.back().append(8, '\0');
+                parent.lengths.push_back(uint32_t(key.size()));
                 parent.children.push_back(uint32_t(next));
                 parent.rebuild();
             }

@@ -242,6 +242,32 @@ import VigilEvents
         #expect(batch.numeric[0] == [2] && batch.timestamps == [5])
     }
 
+    /// The extractor predicts each key from the previous object's key order (issue 11): a changed
+    /// order must still reach the right columns, including keys that share their first 8 bytes
+    /// (the fast comparison's word), keys of exactly 8 bytes differing in the last one, keys of one
+    /// length and unknown keys at a predicted position. Expected columns written by hand.
+    @Test func changedKeyOrderStillReachesTheRightColumns() throws {
+        let names = ["abcdefgh1", "abcdefgh2", "abcdefgA", "abcdefgB", "x1", "x2"]
+        let schema = ModelSchema(name: "m", features: names.map { .init(name: $0, kind: .numeric) }, prediction: .numeric, label: .numeric)
+        let decoder = EventDecoder(schema)
+        let events = [
+            #"{"features":{"abcdefgh1":1,"abcdefgh2":2,"abcdefgA":3,"abcdefgB":4,"x1":5,"x2":6}}"#,
+            #"{"features":{"abcdefgh2":20,"abcdefgh1":10,"abcdefgB":40,"abcdefgA":30,"x2":60,"x1":50}}"#,
+            #"{"features":{"abcdefgh1":100,"abcdefgh2":200,"abcdefgA":300,"abcdefgB":400,"x1":500,"x2":600}}"#,
+            #"{"features":{"x":0,"abcdefgh":0,"abcdefgC":0,"abcdefgh3":0,"x3":0,"x2":6000}}"#,
+            #"{"features":{"abcdefgh1":1e4,"zz":0,"abcdefgA":3e4,"abcdefgB":4e4,"x1":5e4,"abcdefgh2":2e4}}"#,
+        ]
+        for event in events { #expect(decoder.decode(event) == .accepted(model: 0)) }
+        let batch = try #require(decoder.takeBatches().first)
+        let expected: [[Double]] = [
+            [1, 10, 100, .nan, 1e4], [2, 20, 200, .nan, 2e4], [3, 30, 300, .nan, 3e4],
+            [4, 40, 400, .nan, 4e4], [5, 50, 500, .nan, 5e4], [6, 60, 600, 6000, .nan],
+        ]
+        for (column, values) in expected.enumerated() {
+            #expect(batch.numeric[column].map(String.init(describing:)) == values.map(String.init(describing:)), "\(names[column])")
+        }
+    }
+
     @Test func escapedKeysAndStringsAreUnescaped() throws {
         let decoder = EventDecoder(creditSchema)
         let batch = try #require(decoder.single(#"{"fe\u0061tures":{"ch\u0061nnel":"w\u00e9b\n","region":"C\"A"},"id":"a\u0062"}"#))
