@@ -75,10 +75,10 @@ package struct NumericSummary: Sendable {
     /// Sorts the sample in place, once: a pane whose time has passed is sorted when its first
     /// window is evaluated, and every later window containing it merges sorted panes instead of
     /// sorting their union again. Sorting does not affect the reservoir's uniformity.
-    /// - Complexity: O(s log s) the first time, O(1) after.
+    /// - Complexity: O(s) the first time (radix sort), O(1) after.
     package mutating func sortSample() {
         guard !isSampleSorted else { return }
-        sample.sort()
+        RadixSort.sort(&sample)
         isSampleSorted = true
     }
 

@@ -90,7 +90,7 @@ package struct NumericStatistics: Sendable, Equatable {
             } else {
                 values.reserveCapacity(kept)
                 for pane in panes { values.append(contentsOf: pane.sample) }
-                values.sort()
+                RadixSort.sort(&values)
             }
         } else {
             let shares = panes.map { Int((Double(capacity) * Double($0.moments.count) / Double(total)).rounded()) }
@@ -107,7 +107,7 @@ package struct NumericStatistics: Sendable, Equatable {
                 var run = ContiguousArray<Double>()
                 run.reserveCapacity(take)
                 NumericSummary.selectInOrder(take, from: pane.sample, random: &random) { run.append($0) }
-                if !pane.isSampleSorted { run.sort() }
+                if !pane.isSampleSorted { RadixSort.sort(&run) }
                 runs.append(run)
             }
             values = Self.mergeSorted(runs)
