@@ -68,6 +68,35 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS   # utime, stime
 
 
+def threads(pid):
+    """Per thread name: CPU seconds (user + system) and context switches (voluntary + involuntary)."""
+    result = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                head, tail = f.read().rsplit(")", 1)
+            name = head.split("(", 1)[1]
+            fields = tail.split()
+            switches = 0
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        switches += int(line.split()[1])
+        except OSError:
+            continue
+        cpu_s, ctx = result.get(name, (0.0, 0))
+        result[name] = (cpu_s + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS, ctx + switches)
+    return result
+
+
+def thread_deltas(before, after, seconds):
+    """CPU % of one core and context switches per second, per thread name, busiest first."""
+    rows = {name: {"cpu_percent": 100 * (cpu_s - before.get(name, (0.0, 0))[0]) / seconds,
+                   "switches_per_second": (ctx - before.get(name, (0.0, 0))[1]) / seconds}
+            for name, (cpu_s, ctx) in after.items()}
+    return dict(sorted(rows.items(), key=lambda item: -item[1]["cpu_percent"]))
+
+
 def rss_mb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -163,12 +192,12 @@ def cpu(vigil, config, work, rate=5000, warmup=20, interval=60):
         producer = Producer(vigil, broker.bootstrap, event_file(work), rate)
         agent.wait_consuming()
         time.sleep(warmup)
-        c0, m0, t0 = cpu_seconds(agent.process.pid), agent.messages(), time.monotonic()
+        c0, m0, t0, th0 = cpu_seconds(agent.process.pid), agent.messages(), time.monotonic(), threads(agent.process.pid)
         time.sleep(interval)
-        c1, m1, t1 = cpu_seconds(agent.process.pid), agent.messages(), time.monotonic()
+        c1, m1, t1, th1 = cpu_seconds(agent.process.pid), agent.messages(), time.monotonic(), threads(agent.process.pid)
         result = {"requested_rate": rate, "interval_seconds": t1 - t0, "events_per_second": (m1 - m0) / (t1 - t0),
                   "cpu_seconds": c1 - c0, "cpu_percent_of_one_core": 100 * (c1 - c0) / (t1 - t0),
-                  "rss_mb": rss_mb(agent.process.pid)}
+                  "rss_mb": rss_mb(agent.process.pid), "threads": thread_deltas(th0, th1, t1 - t0)}
     finally:
         if producer:
             producer.stop()

@@ -43,6 +43,9 @@ final class KafkaIngest: Sendable {
         }
     }
 
+    /// The consume loop's nap between small polls (see `consume`).
+    static let idleNapMicros: UInt32 = 50_000
+
     func start() { thread.start() }
     func requestStop() { thread.requestStop() }
     func join() async { await thread.join() }
@@ -129,9 +132,17 @@ final class KafkaIngest: Sendable {
         for topic in topics { metrics.initialize(MetricCatalog.kafkaMessagesTotal, labels: [topic]) }
         metrics.initialize(MetricCatalog.kafkaRebalancesTotal, labels: [])
 
+        // Below a quarter batch per poll the loop naps between polls instead of waiting inside
+        // librdkafka: a waiting consumer is woken by every fetch response librdkafka queues (some
+        // hundred times a second at 5,000 events/s), a napping one finds them queued and takes them
+        // in one batch (issue 11: CPU at a sidecar's rate). Busy, it never naps, so throughput and
+        // back-pressure are as before; a nap delays an event by at most `idleNapMicros`.
+        let batchSize = 4096
+        var nap = false
         while !shouldStop() {
+            if nap { usleep(KafkaIngest.idleNapMicros) }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let polled = try consumer.poll(maxMessages: 4096, timeoutMillis: 10) { message in
+            let polled = try consumer.poll(maxMessages: batchSize, timeoutMillis: nap ? 0 : 10) { message in
                 let replayed = coordinator?.isReplay(topicIndex: message.topicIndex, partition: message.partition, offset: message.offset) ?? false
                 if replayed == pendingCounted {
                     // Replayed and new events never share a flush: only the new ones are counted.
@@ -199,6 +210,7 @@ final class KafkaIngest: Sendable {
                 consumer.probeBrokers()
             }
             status.setBrokersDown(consumer.brokersDown)
+            nap = polled < batchSize / 4
             if now - lastLagUpdate >= 5000 {
                 lastLagUpdate = now
                 let lag = consumer.lag()
