@@ -582,8 +582,14 @@ extension SpecialFunctions {
             // computation below; its logarithm, from three logs, says so cheaply. The margin
             // (e^−800) dwarfs the estimate's error, so results are unchanged bit for bit; heavily
             // drifted windows skip most of the O(n) powers (measured: 17 ms → well under 1 ms).
-            let logMagnitude = Double.log(binomialMantissa.hi.magnitude) + Double(binomialExponent) * 0.6931471805599453
-                + Double(n - v) * Double.log(t2x.hi) + Double(v - 1) * Double.log(t1x.hi)
+            // The estimate costs three logs, so it is made only after a tiny (or skipped) term: after a
+            // term above 1e-250 the next is computed in full, which gives the same result (the skip
+            // only saves work where the full computation underflows to 0 anyway).
+            let nearUnderflow = !(term.hi.magnitude > 1e-250)
+            let logMagnitude = nearUnderflow
+                ? Double.log(binomialMantissa.hi.magnitude) + Double(binomialExponent) * 0.6931471805599453
+                    + Double(n - v) * Double.log(t2x.hi) + Double(v - 1) * Double.log(t1x.hi)
+                : 0
             if logMagnitude < -800 {
                 term = DoubleDouble(0)
             } else {
