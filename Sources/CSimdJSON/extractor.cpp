@@ -1,8 +1,17 @@
-// Plain C API over simdjson's On-Demand parser: see include/CSimdJSON.h.
+// Plain C API over simdjson: see include/CSimdJSON.h.
 //
-// The whole document is walked (every key unescaped, every scalar parsed), so anything invalid
-// anywhere is reported, not just in the values Vigil reads: On-Demand alone would skip unvisited
-// values without validating them. Stage 1 validates UTF-8 for the whole input.
+// Two paths give the same entries:
+// - Fast path: simdjson's DOM parser validates the whole document (its stage 2 is compiled for this
+//   CPU, AVX2 or AVX-512, chosen at run time) and only the configured paths are then read from the
+//   parsed tape. It declines (and the slow path runs) on anything it cannot represent exactly:
+//   a parse error of any kind, a top level that is not an object, and a non-integer number at a
+//   path whose raw number text the caller needs (`vigil_json_extractor_needs_number_text`).
+// - Slow path: an On-Demand walk of the whole document (every key unescaped, every scalar parsed),
+//   so anything invalid anywhere is reported, not just in the values Vigil reads (On-Demand alone
+//   would skip unvisited values without validating them); it also reads Python's NaN/Infinity and
+//   numbers beyond a double's range. Stage 1 validates UTF-8 for the whole input. The On-Demand
+//   code is compiled for baseline x86-64 (simdjson's "fallback" kernel), hence the fast path.
+// Integer `-0` reads as 0 (text "0") on both paths, as Python's json reads it (DOM stores it so).
 #include "CSimdJSON.h"
 
 #include <simdjson.h>
@@ -43,6 +52,7 @@ inline bool same_key(const char *a, const char *b, size_t length) noexcept {
 /// A node of the path trie: one per key prefix of a registered path.
 struct Node {
     int32_t path = -1;                    // id of the path ending here, or -1
+    bool needs_number_text = false;       // the caller reads a number's raw text at this path
     std::vector<std::string> keys;        // child keys, each followed by 8 NUL bytes (for `same_key`)
     std::vector<uint32_t> lengths;        // child key lengths (without the padding)
     std::vector<uint32_t> children;       // node index per child key
@@ -146,6 +156,13 @@ bool is_json_number(std::string_view token) noexcept {
 
 struct vigil_json_extractor {
     ondemand::parser parser;
+    simdjson::dom::parser dom;
+    size_t dom_capacity = 0;
+    bool fast_path = true;
+    /// Decimal text of integers read by the fast path (entry index, offset into `number_text`);
+    /// entries point into it once the walk is over (it may reallocate while it grows).
+    std::vector<char> number_text;
+    std::vector<std::pair<size_t, size_t>> number_text_entries;
     size_t max_bytes;
     uint32_t max_depth;
     std::unique_ptr<uint8_t[]> buffer;    // the message copy, followed by SIMDJSON_PADDING bytes
@@ -282,6 +299,10 @@ struct vigil_json_extractor {
             double number;
             token = trim_trailing_space(token);
             if (value.get_double().get(number) == simdjson::SUCCESS) {
+                if (token == "-0") {   // an integer: 0, as the fast path (and Python's json) reads it
+                    emit(node, VIGIL_JSON_NUMBER, 0, "0", 1);
+                    return VIGIL_JSON_OK;
+                }
                 emit(node, VIGIL_JSON_NUMBER, number, token.data(), token.size());
                 return VIGIL_JSON_OK;
             }
@@ -296,6 +317,104 @@ struct vigil_json_extractor {
         default:
             return VIGIL_JSON_INVALID;
         }
+    }
+
+    /// Fast path: reads the configured paths of a validated DOM object whose nesting level is
+    /// `depth` (the DOM parser's own limit, `max_depth`, is stricter than the slow path's, so no
+    /// depth check is needed). False: decline, the slow path decides.
+    bool fast_object(simdjson::dom::object object, const Node *node) {
+        uint64_t instance = ++objects_walked;
+        size_t position = 0;
+        for (simdjson::dom::key_value_pair field : object) {
+            // DOM keys sit in its string buffer, padded: `same_key` may read past them.
+            const Node *next = child(node, field.key, position++);
+            if (next == nullptr) { continue; }   // validated by the parse, nothing to read below
+            size_t start = entries.size();
+            if (!fast_value(field.value, next)) { return false; }
+            Occurrence &seen = occurrences[size_t(next - nodes.data())];
+            if (seen.object == instance) {
+                for (size_t i = seen.start; i < seen.end; i++) { entries[i].path = -1; }
+            }
+            seen = Occurrence{instance, start, entries.size()};
+        }
+        return true;
+    }
+
+    /// Decimal text of an integer for entry `entry` (`digits` filled from the end of a 24-byte buffer).
+    void integer_text(size_t entry, uint64_t magnitude, bool negative) {
+        char digits[24];
+        size_t at = sizeof(digits);
+        do { digits[--at] = char('0' + magnitude % 10); magnitude /= 10; } while (magnitude != 0);
+        if (negative) { digits[--at] = '-'; }
+        size_t offset = number_text.size();
+        number_text.insert(number_text.end(), digits + at, digits + sizeof(digits));
+        number_text_entries.emplace_back(entry, offset);
+        entries[entry].length = sizeof(digits) - at;
+    }
+
+    bool fast_value(simdjson::dom::element value, const Node *node) {
+        using simdjson::dom::element_type;
+        switch (value.type()) {
+        case element_type::OBJECT:
+            emit(node, VIGIL_JSON_OBJECT);
+            return fast_object(value.get_object().value_unsafe(), node);
+        case element_type::ARRAY:
+            emit(node, VIGIL_JSON_ARRAY);
+            return true;
+        case element_type::STRING: {
+            std::string_view text = value.get_string().value_unsafe();
+            emit(node, VIGIL_JSON_STRING, 0, text.data(), text.size());
+            return true;
+        }
+        case element_type::INT64: {
+            int64_t integer = value.get_int64().value_unsafe();
+            if (node->path < 0) { return true; }
+            emit(node, VIGIL_JSON_NUMBER, double(integer));
+            uint64_t magnitude = integer < 0 ? 0 - uint64_t(integer) : uint64_t(integer);
+            if (node->needs_number_text) { integer_text(entries.size() - 1, magnitude, integer < 0); }
+            return true;
+        }
+        case element_type::UINT64: {
+            uint64_t integer = value.get_uint64().value_unsafe();
+            if (node->path < 0) { return true; }
+            emit(node, VIGIL_JSON_NUMBER, double(integer));
+            if (node->needs_number_text) { integer_text(entries.size() - 1, integer, false); }
+            return true;
+        }
+        case element_type::DOUBLE:
+            if (node->needs_number_text) { return false; }   // its raw text is not in the tape
+            emit(node, VIGIL_JSON_NUMBER, value.get_double().value_unsafe());
+            return true;
+        case element_type::BOOL: {
+            bool flag = value.get_bool().value_unsafe();
+            emit(node, flag ? VIGIL_JSON_TRUE : VIGIL_JSON_FALSE, flag ? 1 : 0);
+            return true;
+        }
+        case element_type::NULL_VALUE:
+            emit(node, VIGIL_JSON_NULL);
+            return true;
+        }
+        return false;
+    }
+
+    /// The fast path over the padded copy in `buffer`; false: decline.
+    bool fast_extract(size_t length) {
+        if (dom_capacity < length) {
+            size_t capacity = dom_capacity * 2;
+            if (capacity < length) { capacity = length; }
+            if (capacity < initial_capacity) { capacity = initial_capacity; }
+            if (capacity > max_bytes) { capacity = max_bytes; }
+            if (dom.allocate(capacity, max_depth) != simdjson::SUCCESS) { return false; }
+            dom_capacity = capacity;
+        }
+        simdjson::dom::element root;
+        if (dom.parse(buffer.get(), length, false).get(root) != simdjson::SUCCESS) { return false; }
+        if (root.type() != simdjson::dom::element_type::OBJECT) { return false; }
+        number_text.clear();
+        number_text_entries.clear();
+        if (!fast_object(root.get_object().value_unsafe(), &nodes[0])) { return false; }
+        for (auto [entry, offset] : number_text_entries) { entries[entry].text = number_text.data() + offset; }
+        return true;
     }
 
     vigil_json_status extract(const void *bytes, size_t length) {
@@ -313,6 +432,9 @@ struct vigil_json_extractor {
         }
         if (length > 0) { std::memcpy(buffer.get(), bytes, length); }
         std::memset(buffer.get() + length, 0, simdjson::SIMDJSON_PADDING);
+
+        if (fast_path && max_depth >= 1 && fast_extract(length)) { return VIGIL_JSON_OK; }
+        entries.clear();
 
         // Grow the parser geometrically (iterate alone would reallocate to each new maximum length).
         if (parser.capacity() < length) {
@@ -387,6 +509,16 @@ int32_t vigil_json_extractor_add_path(vigil_json_extractor *extractor, const cha
     // Without exceptions enabled, a failed allocation inside std::vector aborts; paths are
     // registered once at startup, so that is a startup failure, not an input-dependent one.
     return extractor->add_path(keys, lengths, count);
+}
+
+void vigil_json_extractor_set_fast_path(vigil_json_extractor *extractor, int enabled) {
+    extractor->fast_path = enabled != 0;
+}
+
+void vigil_json_extractor_needs_number_text(vigil_json_extractor *extractor, int32_t path) {
+    for (Node &node : extractor->nodes) {
+        if (node.path == path && path >= 0) { node.needs_number_text = true; }
+    }
 }
 
 vigil_json_status vigil_json_extract(vigil_json_extractor *extractor, const void *bytes, size_t length,

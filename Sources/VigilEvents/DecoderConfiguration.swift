@@ -10,6 +10,9 @@ package struct DecoderConfiguration: Sendable {
     /// unless the model's `ModelSchema.maxCategories` says otherwise; beyond it new names all map
     /// to one overflow code named `EventDecoder.overflowCategory`, counted `category_overflow`.
     package var maxCategoriesPerFeature: Int
+    /// Whether the extractor may take its fast path (simdjson's DOM parser, see CSimdJSON); false
+    /// forces the On-Demand walk, for tests and fuzzing that check both give the same batches.
+    package var fastPath = true
 
     package init(
         models: [ModelSchema],

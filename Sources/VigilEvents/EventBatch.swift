@@ -52,3 +52,18 @@ package struct EventBatch: Sendable {
     /// Number of events (rows).
     package var count: Int { timestamps.count }
 }
+
+extension EventBatch {
+    /// Whether two batches hold the same events bit for bit (doubles compared by bit pattern, so
+    /// NaN equals NaN and -0.0 differs from 0.0): the fast and slow extractor paths must agree.
+    package func isIdentical(to other: EventBatch) -> Bool {
+        func bits(_ column: ContiguousArray<Double>) -> [UInt64] { column.map(\.bitPattern) }
+        return model == other.model && timestamps == other.timestamps && partitions == other.partitions
+            && offsets == other.offsets && idHashes == other.idHashes
+            && numeric.map(bits) == other.numeric.map(bits) && categorical == other.categorical
+            && nonFiniteRows == other.nonFiniteRows && typeErrorRows == other.typeErrorRows
+            && bits(predictionValues) == bits(other.predictionValues) && predictionCodes == other.predictionCodes
+            && bits(labelValues) == bits(other.labelValues) && labelCodes == other.labelCodes
+            && newCategories == other.newCategories && newClasses == other.newClasses
+    }
+}

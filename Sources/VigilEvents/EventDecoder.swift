@@ -26,6 +26,7 @@ package final class EventDecoder {
             fatalError("EventDecoder: out of memory creating the JSON extractor")
         }
         self.extractor = extractor
+        if !configuration.fastPath { vigil_json_extractor_set_fast_path(extractor, 0) }
 
         // Feature names over all models (models on one topic share the features path).
         var unionIndex: [String: Int] = [:]
@@ -60,6 +61,14 @@ package final class EventDecoder {
         ]
         for (union, name) in unionNames.enumerated() {
             assignments.append((Self.addPath(extractor, fields.features + [name]), .feature(union)))
+        }
+        // Raw number text is read for the id (hashed as written) and for multiclass predictions and
+        // labels (an integer class is named by its digits); elsewhere the extractor may skip it.
+        let classes = configuration.models.contains { $0.prediction == .categorical || $0.label == .categorical }
+        for (path, role) in assignments where path >= 0 {
+            if role == .id || (classes && (role == .prediction || role == .label)) {
+                vigil_json_extractor_needs_number_text(extractor, path)
+            }
         }
         let pathCount = Int(assignments.map(\.path).max() ?? -1) + 1
         var roleStarts = ContiguousArray<Int>()

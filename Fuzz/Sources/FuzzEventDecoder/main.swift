@@ -4,6 +4,8 @@
 // decoders: the golden model with a multiclass model next to it on default flat paths, and a
 // nested mapping (dotted paths, paths sharing prefixes, small size and category limits) with two
 // models sharing features. After every input the batches are checked for column-length invariants.
+// Each configuration runs twice, with the extractor's fast path (simdjson DOM) and without it
+// (On-Demand walk): outcomes, batches and counters must be identical (differential fuzzing).
 import VigilEvents
 
 /// Golden model (shared/golden/config.yaml) plus a multiclass one: flat default paths.
@@ -48,10 +50,10 @@ let nestedConfiguration = DecoderConfiguration(
     maxEventBytes: 512,
     maxCategoriesPerFeature: 4)
 
-func check(_ decoder: EventDecoder) {
-    for batch in decoder.takeBatches() {
+func check(_ batches: [EventBatch], _ configuration: DecoderConfiguration) {
+    for batch in batches {
         let n = batch.count
-        let schema = decoder.configuration.models[batch.model]
+        let schema = configuration.models[batch.model]
         precondition(batch.partitions.count == n && batch.offsets.count == n && batch.idHashes.count == n)
         precondition(batch.numeric.count == schema.numericFeatureNames.count)
         precondition(batch.categorical.count == schema.categoricalFeatureNames.count)
@@ -67,7 +69,6 @@ func check(_ decoder: EventDecoder) {
         case .categorical: precondition(batch.labelCodes.count == n)
         }
     }
-    _ = decoder.takeCounters()
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -75,18 +76,28 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: start, count: count)
     // Fresh decoders per input, so a finding reproduces from its input alone.
     for configuration in [flatConfiguration, nestedConfiguration] {
-        let decoder = EventDecoder(configuration: configuration)
-        _ = decoder.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000)
+        var slowConfiguration = configuration
+        slowConfiguration.fastPath = false
+        let fast = EventDecoder(configuration: configuration), slow = EventDecoder(configuration: slowConfiguration)
+        let whole = fast.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000)
+        precondition(whole == slow.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000),
+                     "fast and slow paths decide differently")
         var offset: Int64 = 1
         var lineStart = 0
         for i in 0...count where i == count || input[i] == UInt8(ascii: "\n") {
             if i > lineStart {
-                _ = decoder.decode(UnsafeRawBufferPointer(rebasing: input[lineStart..<i]), partition: 1, offset: offset, processingTimeMillis: 0)
+                let line = UnsafeRawBufferPointer(rebasing: input[lineStart..<i])
+                let outcome = fast.decode(line, partition: 1, offset: offset, processingTimeMillis: 0)
+                precondition(outcome == slow.decode(line, partition: 1, offset: offset, processingTimeMillis: 0), "fast and slow paths decide differently")
                 offset += 1
             }
             lineStart = i + 1
         }
-        check(decoder)
+        let fastBatches = fast.takeBatches(), slowBatches = slow.takeBatches()
+        precondition(fastBatches.count == slowBatches.count && zip(fastBatches, slowBatches).allSatisfy { $0.isIdentical(to: $1) },
+                     "fast and slow paths give different batches")
+        precondition(fast.takeCounters() == slow.takeCounters(), "fast and slow paths count differently")
+        check(fastBatches, configuration)
     }
     return 0
 }

@@ -1,4 +1,4 @@
-// A plain C API over simdjson's On-Demand parser, for Vigil's event decoder.
+// A plain C API over simdjson (DOM parser, On-Demand for what DOM declines), for Vigil's event decoder.
 //
 // The extractor is configured once with a set of key paths (each path a list of object keys from
 // the top-level object). Parsing a message validates the whole document (UTF-8, syntax of every
@@ -22,7 +22,8 @@ typedef struct vigil_json_extractor vigil_json_extractor;
 /// The JSON type of an extracted value.
 typedef enum vigil_json_kind {
     VIGIL_JSON_NULL = 0,
-    /// A finite JSON number: `number` holds it, `text`/`length` its raw token.
+    /// A finite JSON number: `number` holds it, `text`/`length` its raw token (only at paths
+    /// declared with `vigil_json_extractor_needs_number_text`).
     VIGIL_JSON_NUMBER = 1,
     /// `NaN`, `Infinity`, `-Infinity` literals or a number that overflows a double: `number` holds
     /// NaN or ±infinity, `text`/`length` the raw token.
@@ -72,6 +73,15 @@ void vigil_json_extractor_destroy(vigil_json_extractor *extractor);
 /// Returns -1 for an empty path or when out of memory.
 int32_t vigil_json_extractor_add_path(vigil_json_extractor *extractor, const char *const *keys,
                                       const size_t *lengths, size_t count);
+
+/// Declares that the caller reads the raw text (`text`/`length`) of numbers found at path `path`.
+/// Numbers elsewhere may come without it (`text` NULL, `length` 0); strings always carry theirs.
+/// Integer `-0` reads as the number 0 with text "0".
+void vigil_json_extractor_needs_number_text(vigil_json_extractor *extractor, int32_t path);
+
+/// Enables (the default) or disables the fast path (simdjson's DOM parser); disabled, every
+/// document takes the On-Demand walk. Both give the same entries; tests and fuzzing compare them.
+void vigil_json_extractor_set_fast_path(vigil_json_extractor *extractor, int enabled);
 
 /// Parses one document (`length` bytes at `bytes`; copied into an internal padded buffer, so
 /// `bytes` may be released after the call). On `VIGIL_JSON_OK`, `*entries` and `*count` describe
