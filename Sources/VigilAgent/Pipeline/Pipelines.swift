@@ -18,7 +18,7 @@ final class Pipelines {
 
     let configuration: Configuration
     private(set) var pipelines: [ModelPipeline]
-    private(set) var inputs: [Input]
+    let inputs: [Input]
     let metrics: MetricsRegistry
     private let idleTimeoutMillis: Int64
     /// Rejections by reason over the whole run, for the replay report.
@@ -121,10 +121,29 @@ final class Pipelines {
     /// - Parameter counted: false for replayed events (offsets a previous owner already counted,
     ///   see `ReplayPoint`): they rebuild window state and windows, but no counter moves.
     func flush(nowMillis: Int64, evaluate: Bool = true, counted: Bool = true) {
-        for input in inputs.indices {
-            let batches = inputs[input].decoder.takeBatches()
-            let counters = inputs[input].decoder.takeCounters()
-            let modelMap = inputs[input].models
+        apply(takeDecoded(), nowMillis: nowMillis, evaluate: evaluate, counted: counted)
+    }
+
+    /// What one input's decoder produced since it was last taken: the hand-over between decoding
+    /// and windowing (`PipelineWorker` runs the two on different threads).
+    struct Decoded: Sendable {
+        var input: Int
+        var batches: [EventBatch]
+        var counters: DecoderCounters
+    }
+
+    /// Takes every input's batches and counters (touches the decoders only).
+    func takeDecoded() -> [Decoded] {
+        inputs.indices.map { Decoded(input: $0, batches: inputs[$0].decoder.takeBatches(), counters: inputs[$0].decoder.takeCounters()) }
+    }
+
+    /// The rest of `flush`: applies decoded batches to the pipelines, publishes counters, then
+    /// evaluates the windows the watermarks have passed (touches everything but the decoders).
+    func apply(_ decoded: [Decoded], nowMillis: Int64, evaluate: Bool = true, counted: Bool = true) {
+        for item in decoded {
+            let batches = item.batches
+            let counters = item.counters
+            let modelMap = inputs[item.input].models
             if counted {
                 publish(counters, modelMap: modelMap)
             } else {

@@ -92,16 +92,21 @@ package enum Replay {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var line: Int64 = 0
         var pending = 0
-        try reader.forEachLine { bytes in
-            line += 1
-            _ = pipelines.decode(input: 0, bytes, partition: 0, offset: line, nowMillis: now)
-            pending += 1
-            if pending == 4096 {
-                pipelines.flush(nowMillis: now, evaluate: true)
-                pending = 0
+        // Decoding here, windows on the worker's thread (same order, same results as one thread).
+        let worker = PipelineWorker(pipelines: pipelines)
+        do {
+            defer { worker.finish() }
+            try reader.forEachLine { bytes in
+                line += 1
+                _ = pipelines.decode(input: 0, bytes, partition: 0, offset: line, nowMillis: now)
+                pending += 1
+                if pending == 4096 {
+                    worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true))
+                    pending = 0
+                }
             }
+            worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true))
         }
-        pipelines.flush(nowMillis: now, evaluate: true)
         pipelines.closeAll()
         var updates: [(model: String, end: Int64, performance: PerformanceReport)] = []
         pipelines.onPerformanceUpdate = { model, _, end, performance in updates.append((model, end, performance)) }
