@@ -319,9 +319,9 @@ struct vigil_json_extractor {
         }
     }
 
-    /// Fast path: reads the configured paths of a validated DOM object whose nesting level is
-    /// `depth` (the DOM parser's own limit, `max_depth`, is stricter than the slow path's, so no
-    /// depth check is needed). False: decline, the slow path decides.
+    /// Fast path: reads the configured paths of a validated DOM object (the DOM parser's own
+    /// limit, `max_depth`, is stricter than the slow path's, so no depth check is needed).
+    /// False: decline, the slow path decides.
     bool fast_object(simdjson::dom::object object, const Node *node) {
         uint64_t instance = ++objects_walked;
         size_t position = 0;
@@ -340,7 +340,7 @@ struct vigil_json_extractor {
         return true;
     }
 
-    /// Decimal text of an integer for entry `entry` (`digits` filled from the end of a 24-byte buffer).
+    /// Records the decimal text of an integer for entry `entry` (pointers fixed after the walk).
     void integer_text(size_t entry, uint64_t magnitude, bool negative) {
         char digits[24];
         size_t at = sizeof(digits);
