@@ -152,16 +152,35 @@ package final class KafkaConsumer {
     /// owner replays from the last commit).
     /// - Throws: librdkafka's error when the store failed for a partition this consumer still owns.
     package func storeDeliveredOffsets() throws(KafkaError) {
+        try store(takeDeliveredOffsets())
+    }
+
+    /// The offset after the last message `poll` delivered per partition since the previous take:
+    /// what `store(_:)` stores once those messages are applied, for a caller that applies them on
+    /// another thread and stores later.
+    package func takeDeliveredOffsets() -> DeliveredOffsets {
         checkUsable()
-        let list = rd_kafka_topic_partition_list_new(16)!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
+        var taken = DeliveredOffsets()
         for t in context.nextOffsets.indices {
             for p in context.nextOffsets[t].indices where context.nextOffsets[t][p] >= 0 {
-                rd_kafka_topic_partition_list_add(list, context.topics[t], Int32(p))!.pointee.offset = context.nextOffsets[t][p]
+                taken.entries.append((t, Int32(p), context.nextOffsets[t][p]))
                 context.nextOffsets[t][p] = -1
             }
         }
-        guard list.pointee.cnt > 0 else { return }
+        return taken
+    }
+
+    /// Stores `offsets` (from `takeDeliveredOffsets`) for the next commit. Partitions revoked
+    /// since are skipped (their new owner replays from the last commit).
+    /// - Throws: librdkafka's error when the store failed for a partition this consumer still owns.
+    package func store(_ offsets: DeliveredOffsets) throws(KafkaError) {
+        checkUsable()
+        guard !offsets.entries.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.entries.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (t, p, offset) in offsets.entries {
+            rd_kafka_topic_partition_list_add(list, context.topics[t], p)!.pointee.offset = offset
+        }
         let err = rd_kafka_offsets_store(handle, list)
         var failure: KafkaError?
         forEachPartition(in: list) { tp, _, partitionErr in

@@ -9,3 +9,11 @@ package enum KafkaOffset {
     /// No offset.
     package static let invalid: Int64 = -1001
 }
+
+/// Offsets `KafkaConsumer.poll` delivered, taken to be stored once their messages are applied
+/// (`KafkaConsumer.takeDeliveredOffsets()` and `store(_:)`).
+package struct DeliveredOffsets: Sendable {
+    /// (subscribed topic index, partition, next offset to consume).
+    var entries: [(topic: Int, partition: Int32, offset: Int64)] = []
+    package var isEmpty: Bool { entries.isEmpty }
+}

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Testing
 import VigilEvents
 import VigilExposition
@@ -60,6 +61,66 @@ import VigilStats
         let split = try Self.run(worker: capacity)
         #expect(serial.windows.count >= 10)
         #expect(split.windows == serial.windows)
-        #expect(split.metrics == serial.metrics)
+        let sameMetrics = split.metrics == serial.metrics   // a Bool: a failure would print both renderings byte by byte
+        #expect(sameMetrics)
+    }
+
+    /// `run`'s use (`KafkaIngest`): predictions and, interleaved, their labels from the labels
+    /// stream go through the worker (`Work.labels`); every 3,000 events the caller drains the worker
+    /// and uses `pipelines` directly for a moment (as on a rebalance). Same windows (with their
+    /// labelled counts) and metrics as one thread running `flush` + `flushLabels`.
+    @Test func labelsAndDrainsMatchOneThread() throws {
+        let serial = try Self.runWithLabels(split: false)
+        let split = try Self.runWithLabels(split: true)
+        #expect(serial.windows.count >= 10)
+        // Labels did arrive and join (the comparison below is not between two empty runs).
+        #expect(serial.joined > 20_000)
+        #expect(split.windows == serial.windows)
+        let sameMetrics = split.metrics == serial.metrics   // a Bool: a failure would print both renderings byte by byte
+        #expect(sameMetrics)
+        // Every submission was applied by each drain: the count the caller reads matches what it submitted.
+        #expect(split.submissionsMatched)
+    }
+
+    static func runWithLabels(split: Bool) throws -> (windows: [String], metrics: [UInt8], joined: Double, submissionsMatched: Bool) {
+        let (pipelines, metrics) = try BadInputPipelineTests.pipelines(BadInputPipelineTests.yaml + "\nlabels: {topic: labels, max_delay: 1h}\n")
+        var windows: [String] = []
+        pipelines.onWindow = {
+            windows.append("\($0.startMillis)-\($0.endMillis):\($0.events):\($0.rejected):\($0.performance.labeled)")
+            if split { usleep(5_000) }
+        }
+        let worker = split ? PipelineWorker(pipelines: pipelines, capacity: 2) : nil
+        let now = BadInputPipelineTests.now
+        var submissions = 0
+        var submissionsMatched = true
+        let events = Self.events()
+        for (offset, event) in events.enumerated() {
+            // The event without its label; the label arrives 300 events later on the labels stream.
+            Array(event.replacingOccurrences(of: #","label":0"#, with: "").utf8).withUnsafeBytes {
+                _ = pipelines.decode(input: 0, $0, partition: 0, offset: Int64(offset), nowMillis: now)
+            }
+            if offset >= 300, let id = events[offset - 300].firstMatch(of: /"id":"([^"]+)"/)?.1 {
+                Array(#"{"id":"\#(id)","label":\#(offset % 2),"ts":\#(now)}"#.utf8).withUnsafeBytes { pipelines.decodeLabel($0, nowMillis: now) }
+            }
+            guard offset % 500 == 499 else { continue }
+            if let worker {
+                submissions = worker.submit(.init(decoded: pipelines.takeDecoded(), labels: pipelines.takeDecodedLabels(), nowMillis: now, evaluate: true))
+                if offset % 3000 == 2999 {
+                    worker.drain()
+                    if worker.completedCount != submissions { submissionsMatched = false }
+                    pipelines.flush(nowMillis: now)
+                    pipelines.flushLabels()
+                }
+            } else {
+                pipelines.flush(nowMillis: now)
+                pipelines.flushLabels()
+            }
+        }
+        worker?.finish()
+        pipelines.flush(nowMillis: now)
+        pipelines.flushLabels()
+        pipelines.closeAll()
+        let joined = metrics.value(MetricCatalog.labelsJoinedTotal, labels: ["credit"]) ?? 0
+        return (windows, metrics.render(.prometheus), joined, submissionsMatched)
     }
 }

@@ -195,6 +195,37 @@ struct KafkaConsumerTests {
         #expect(records.allSatisfy { $0.thread == "vigil-test-cons" })
     }
 
+    /// Offsets taken with `takeDeliveredOffsets` (`vigil run` hands each poll to the window thread)
+    /// reach a commit only once stored: before `store`, a commit commits nothing; after it, the
+    /// position after each partition's last message (the 60 + 40 messages this test produced).
+    @Test func takenOffsetsAreCommittedOnlyOnceStored() throws {
+        let kafka = try MockKafka(topic: "events", partitions: 2)
+        defer { kafka.cluster.close() }
+        let producer = try KafkaProducer(configuration: kafka.producerConfiguration)
+        for i in 0..<100 { try producer.send(topic: kafka.topic, partition: i < 60 ? 0 : 1, value: Self.payload(i)) }
+        try producer.flush(timeout: .seconds(20))
+        producer.close()
+
+        let consumer = try KafkaConsumer(configuration: kafka.consumerConfiguration(group: "taken", ["enable.auto.commit": "false"]),
+                                         logger: LogCapture().logger(level: .warning))
+        defer { consumer.close() }
+        try consumer.subscribe([kafka.topic])
+        var received = 0
+        _ = try pollUntil(consumer, timeout: .seconds(30), { _ in received += 1 }, until: { received >= 100 })
+        #expect(received == 100)
+        let taken = consumer.takeDeliveredOffsets()
+        #expect(!taken.isEmpty)
+        #expect(consumer.takeDeliveredOffsets().isEmpty)   // taken once
+
+        let partitions = [0, 1].map { TopicPartition(topic: kafka.topic, partition: Int32($0)) }
+        try consumer.commitSync()
+        #expect(try consumer.committed(partitions).isEmpty)
+
+        try consumer.store(taken)
+        try consumer.commitSync()
+        #expect(try consumer.committed(partitions) == [partitions[0]: 60, partitions[1]: 40])
+    }
+
     @Test func rejectsAMissingGroupAndUnknownProperties() throws {
         let logger = LogCapture().logger()
         #expect(throws: KafkaError.self) { _ = try KafkaConsumer(configuration: ["bootstrap.servers": "127.0.0.1:1"], logger: logger) }

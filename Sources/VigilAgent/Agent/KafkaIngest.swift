@@ -8,10 +8,12 @@ import VigilKafka
 import VigilAlerting
 
 /// The consume loop (DESIGN "Concurrency"): runs on its own OS thread, polls batches from
-/// librdkafka, decodes them into columns, applies them to the model pipelines, stores the
-/// offsets of what was applied, and evaluates windows as watermarks advance.
+/// librdkafka and decodes them into columns; a `PipelineWorker` thread applies them to the model
+/// pipelines and evaluates windows as watermarks advance; the loop stores the offsets of what the
+/// worker applied.
 ///
-/// Everything the loop owns (consumer handle, decoders, pipelines) lives on that thread.
+/// The consumer handle and decoders live on the loop's thread, the rest of the pipelines on the
+/// worker's, except while the loop has drained the worker (rebalances, replay commits, stop).
 final class KafkaIngest: Sendable {
     private let configuration: Configuration
     private let metrics: MetricsRegistry
@@ -45,6 +47,9 @@ final class KafkaIngest: Sendable {
 
     /// The consume loop's nap between small polls (see `consume`).
     static let idleNapMicros: UInt32 = 50_000
+    /// Decoded polls waiting for the window thread before polling blocks (back-pressure): at most
+    /// 8 × 4096 events, ~7 MB of standard events.
+    static let workerCapacity = 8
 
     func start() { thread.start() }
     func requestStop() { thread.requestStop() }
@@ -98,6 +103,38 @@ final class KafkaIngest: Sendable {
         let commitIntervalMillis = Int64(properties["auto.commit.interval.ms"] ?? "") ?? 5000
         let consumer = try KafkaConsumer(configuration: properties, logger: logger)
         defer { consumer.close() }
+
+        // This thread polls and decodes; window updates, evaluation and publishing run on the
+        // worker's (issue 11: the two halves of the work on the two cores). After each submission
+        // the worker reports to the status board.
+        var referenceGenerations = pipelines.pipelines.map(\.referenceGeneration)
+        var reportedEvents = pipelines.acceptedByModel
+        let worker = PipelineWorker(pipelines: pipelines, capacity: KafkaIngest.workerCapacity) {
+            for (index, pipeline) in pipelines.pipelines.enumerated() where pipeline.referenceGeneration != referenceGenerations[index] {
+                referenceGenerations[index] = pipeline.referenceGeneration
+                status.setAnomalyStatus(model: pipeline.settings.name, AnomalyStatus.describe(pipeline.settings, reference: pipeline.reference))
+                logger.info("Reference built from warm-up events.", metadata: ["model": "\(pipeline.settings.name)"])
+            }
+            for (index, model) in configuration.models.enumerated() where pipelines.acceptedByModel[index] != reportedEvents[index] {
+                status.addEvents(model: model.name, pipelines.acceptedByModel[index] - reportedEvents[index])
+                reportedEvents[index] = pipelines.acceptedByModel[index]
+            }
+        }
+        // Runs before `consumer.close()`: everything submitted is applied before the final revoke.
+        defer { worker.finish() }
+
+        // Without replay, offsets are stored for auto-commit only once the worker applied their
+        // messages: (submission number, offsets delivered by the polls before it), oldest first.
+        var pendingStores: [(submission: Int, offsets: DeliveredOffsets)] = []
+        func storeApplied(through completed: Int) throws(KafkaError) {
+            var stored = 0
+            defer { pendingStores.removeFirst(stored) }
+            while stored < pendingStores.count, pendingStores[stored].submission <= completed {
+                try consumer.store(pendingStores[stored].offsets)
+                stored += 1
+            }
+        }
+
         var coordinator: ReplayCoordinator?
         if replays {
             let rules = AlertRules.from(configuration)
@@ -110,9 +147,22 @@ final class KafkaIngest: Sendable {
                 consumer: consumer, pipelines: pipelines, topics: topics, labelsTopic: configuration.labels?.topic,
                 lookBackMillis: ReplayCoordinator.lookBack(configuration, history: history), logger: logger,
                 now: { Int64(Date().timeIntervalSince1970 * 1000) })
-            consumer.startOffsetsOnAssign = { [unowned replay] assigned in replay.startOffsets(assigned) }
-            consumer.onRevoke = { [unowned replay] revoked, lost in replay.revoking(revoked, lost: lost) }
+            // The hooks run inside `poll` on this thread and read or restore window state: the
+            // worker finishes what it has first.
+            consumer.startOffsetsOnAssign = { [unowned replay] assigned in
+                worker.drain()
+                return replay.startOffsets(assigned)
+            }
             coordinator = replay
+        }
+        // Partitions about to go: apply everything delivered, so what is committed on revoke
+        // (auto-commit's stored offsets, or the coordinator's commit) covers all of it.
+        consumer.onRevoke = { [coordinator] revoked, lost in
+            worker.drain()
+            do { try storeApplied(through: .max) } catch {
+                logger.warning("Storing offsets before a revoke failed.", metadata: ["error": "\(error)"])
+            }
+            coordinator?.revoking(revoked, lost: lost)
         }
         try consumer.subscribe(topics)
         status.setConsumerRunning(true)
@@ -123,11 +173,10 @@ final class KafkaIngest: Sendable {
         }
         defer { deadLetters?.close() }
         var messagesPerTopic = Array(repeating: 0, count: topics.count)
-        var referenceGenerations = pipelines.pipelines.map(\.referenceGeneration)
         var lastLagUpdate: Int64 = 0
         var lastCommit: Int64 = 0
         var lastBrokerProbe: Int64 = 0
-        // Whether the decoded events not yet flushed are counted (false while replaying).
+        // Whether the decoded events not yet submitted are counted (false while replaying).
         var pendingCounted = true
         for topic in topics { metrics.initialize(MetricCatalog.kafkaMessagesTotal, labels: [topic]) }
         metrics.initialize(MetricCatalog.kafkaRebalancesTotal, labels: [])
@@ -145,8 +194,8 @@ final class KafkaIngest: Sendable {
             let polled = try consumer.poll(maxMessages: batchSize, timeoutMillis: nap ? 0 : 10) { message in
                 let replayed = coordinator?.isReplay(topicIndex: message.topicIndex, partition: message.partition, offset: message.offset) ?? false
                 if replayed == pendingCounted {
-                    // Replayed and new events never share a flush: only the new ones are counted.
-                    pipelines.flush(nowMillis: now, counted: pendingCounted)
+                    // Replayed and new events never share a submission: only the new ones are counted.
+                    worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true, counted: pendingCounted))
                     pendingCounted = !replayed
                 }
                 if !replayed { messagesPerTopic[message.topicIndex] += 1 }
@@ -160,7 +209,12 @@ final class KafkaIngest: Sendable {
                     deadLetters.send(message, reason: reason, topic: topics[message.topicIndex])
                 }
             }
-            for event in consumer.takeRebalances() {
+            let rebalances = consumer.takeRebalances()
+            if !rebalances.isEmpty {
+                // Assignment changes touch window state: the worker finishes what it has first.
+                worker.drain()
+            }
+            for event in rebalances {
                 metrics.increment(MetricCatalog.kafkaRebalancesTotal, labels: [], by: 1)
                 switch event {
                 case .assigned(let partitions):
@@ -178,24 +232,19 @@ final class KafkaIngest: Sendable {
                 status.setAssignment(consumer.assignment.map { .init(topic: $0.topic, partition: $0.partition) })
             }
             if let fatal = consumer.fatalError { throw fatal }
-            let before = pipelines.acceptedByModel
-            pipelines.flush(nowMillis: now, counted: pendingCounted)
-            pipelines.flushLabels()
-            for (index, pipeline) in pipelines.pipelines.enumerated() where pipeline.referenceGeneration != referenceGenerations[index] {
-                referenceGenerations[index] = pipeline.referenceGeneration
-                status.setAnomalyStatus(model: pipeline.settings.name, AnomalyStatus.describe(pipeline.settings, reference: pipeline.reference))
-                logger.info("Reference built from warm-up events.", metadata: ["model": "\(pipeline.settings.name)"])
-            }
-            for (index, model) in configuration.models.enumerated() {
-                status.addEvents(model: model.name, pipelines.acceptedByModel[index] - before[index])
-            }
+            // Submitted also when nothing was polled: evaluation follows processing time too (idle timeouts).
+            let submission = worker.submit(.init(decoded: pipelines.takeDecoded(), labels: pipelines.takeDecodedLabels(),
+                                                 nowMillis: now, evaluate: true, counted: pendingCounted))
             if let coordinator {
                 if now - lastCommit >= commitIntervalMillis {
                     lastCommit = now
+                    // Replay points come from window state: commit what the worker has applied.
+                    worker.drain()
                     coordinator.commit(async: true)
                 }
-            } else if polled > 0 {
-                try consumer.storeDeliveredOffsets()
+            } else {
+                if polled > 0 { pendingStores.append((submission, consumer.takeDeliveredOffsets())) }
+                if !pendingStores.isEmpty { try storeApplied(through: worker.completedCount) }
             }
             if polled > 0 {
                 for (index, count) in messagesPerTopic.enumerated() where count > 0 {
@@ -221,11 +270,13 @@ final class KafkaIngest: Sendable {
             }
         }
         logger.info("Kafka consumer stopping: committing offsets.")
-        pipelines.flush(nowMillis: Int64(Date().timeIntervalSince1970 * 1000), evaluate: false, counted: pendingCounted)
+        worker.submit(.init(decoded: pipelines.takeDecoded(), labels: pipelines.takeDecodedLabels(),
+                            nowMillis: Int64(Date().timeIntervalSince1970 * 1000), evaluate: false, counted: pendingCounted))
+        worker.drain()
         if let coordinator {
             coordinator.commit(async: false)
         } else {
-            try consumer.storeDeliveredOffsets()
+            try storeApplied(through: .max)
             do { try consumer.commitSync() } catch {
                 logger.warning("Final offset commit failed.", metadata: ["error": "\(error)"])
             }

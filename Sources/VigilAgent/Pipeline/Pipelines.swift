@@ -5,8 +5,9 @@ import VigilStats
 /// Decoding and windowing for every configured model: the part of the agent shared by
 /// `run` (fed from Kafka) and `replay` (fed from a file).
 ///
-/// Not Sendable: confined to the consuming thread. Publishes counters and window gauges to
-/// the metrics registry once per batch and once per evaluated window, never per event.
+/// Not Sendable: confined to the consuming thread, or split between a decoding thread (decoders
+/// only) and a `PipelineWorker` (everything else). Publishes counters and window gauges to the
+/// metrics registry once per batch and once per evaluated window, never per event.
 final class Pipelines {
     /// One decoder per input (Kafka topic, or the replay file) and the models it serves.
     struct Input {
@@ -33,7 +34,7 @@ final class Pipelines {
     /// Called when delayed labels change an evaluated window's performance: (model, start, end, performance).
     var onPerformanceUpdate: (String, Int64, Int64, PerformanceReport) -> Void = { _, _, _, _ in }
     /// SPEC §4 `labels`: the decoder of the labels stream and the join (nil without `labels:`).
-    private var labelDecoder: EventDecoder?
+    private let labelDecoder: EventDecoder?
     private var labelJoin: LabelJoin?
     /// Per model, the end of the latest window with labels (whose performance the gauges show).
     private var lastPerformanceEnd: [String: Int64] = [:]
@@ -57,6 +58,8 @@ final class Pipelines {
             labelDecoder = EventDecoder(configuration: DecoderConfiguration(
                 models: [ModelSchema(name: "labels", features: [], prediction: .numeric, label: .numeric)], fields: fields))
             labelJoin = LabelJoin(maxDelayMillis: labels.maxDelay.milliseconds)
+        } else {
+            labelDecoder = nil
         }
         acceptedByModel = Array(repeating: 0, count: configuration.models.count)
         rejectedSinceWindow = Array(repeating: 0, count: configuration.models.count)
@@ -203,10 +206,21 @@ final class Pipelines {
 
     /// Joins the labels decoded since the last call and reports the windows they changed.
     func flushLabels() {
-        guard let decoder = labelDecoder, labelJoin != nil else { return }
+        if let labels = takeDecodedLabels() { joinLabels(labels) }
+    }
+
+    /// Takes the labels stream's batches and counters (touches its decoder only); nil without `labels:`.
+    func takeDecodedLabels() -> Decoded? {
+        guard let decoder = labelDecoder else { return nil }
+        return Decoded(input: -1, batches: decoder.takeBatches(), counters: decoder.takeCounters())
+    }
+
+    /// The rest of `flushLabels`: joins decoded labels and reports the windows they changed.
+    func joinLabels(_ labels: Decoded) {
+        guard labelJoin != nil else { return }
         var joined = Array(repeating: 0, count: pipelines.count)
-        var unmatched = decoder.takeCounters().rejected.values.reduce(0, +)
-        for batch in decoder.takeBatches() {
+        var unmatched = labels.counters.rejected.values.reduce(0, +)
+        for batch in labels.batches {
             for row in 0..<batch.count {
                 let id = batch.idHashes[row], value = row < batch.labelValues.count ? batch.labelValues[row] : .nan
                 guard id != 0, !value.isNaN else { unmatched += 1; continue }
