@@ -371,6 +371,28 @@ package final class KafkaConsumer {
         return result
     }
 
+    /// Wakes the fetchers of the assigned partitions' leaders after the application drained a full
+    /// local queue. librdkafka 2.0 (Debian bookworm's) stops fetching a partition while the consumer
+    /// queue holds `queued.min.messages` or `queued.max.messages.kbytes`, and its broker thread then
+    /// sleeps until something wakes it, up to a second (librdkafka 2.2 added
+    /// `fetch.queue.backoff.ms` for this). A consumer slower than the brokers thus drains the queue
+    /// in a fraction of that second and then waits: `vigil run` catching up on a backlog of
+    /// standard events swung between 165k and 430k events/s, bimodally (issue 11). A ListOffsets
+    /// request, one per leader, wakes each broker thread, which finds the queue below the limits and
+    /// fetches again. Waits at most `timeout` for the answers; errors are ignored (a request that
+    /// was sent already did its job).
+    package func wakeFetchers(timeout: Duration = .milliseconds(100)) {
+        checkUsable()
+        var list: PartitionListPointer?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard list.pointee.cnt > 0 else { return }
+        // Any timestamp will do: the answer is not used. The newest messages' is the cheapest lookup.
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for i in 0..<Int(list.pointee.cnt) { list.pointee.elems[i].offset = now }
+        _ = rd_kafka_offsets_for_times(handle, list, Int32(timeout.milliseconds))
+    }
+
     /// Moves the fetch position of assigned partitions (absolute offsets or `KafkaOffset` values).
     /// Messages already fetched from the old position are discarded. Waits up to `timeout` for the
     /// seek to take effect (0: fire and forget).

@@ -226,6 +226,35 @@ struct KafkaConsumerTests {
         #expect(try consumer.committed(partitions) == [partitions[0]: 60, partitions[1]: 40])
     }
 
+    /// `wakeFetchers` (called by `vigil run` after draining a backlog) only wakes librdkafka's
+    /// fetchers: with local queue limits far below the topic's size, so that fetching stops and
+    /// resumes again and again, calling it after every poll still delivers each of the 2,000
+    /// messages exactly once, in offset order per partition. Its speed effect is measured by
+    /// `make bench-e2e` (timing assertions would be flaky here).
+    @Test func wakingTheFetchersLosesAndRepeatsNothing() throws {
+        let kafka = try MockKafka(topic: "events", partitions: 2)
+        defer { kafka.cluster.close() }
+        let producer = try KafkaProducer(configuration: kafka.producerConfiguration)
+        for i in 0..<2_000 { try producer.send(topic: kafka.topic, partition: Int32(i % 2), value: Self.payload(i)) }
+        try producer.flush(timeout: .seconds(20))
+        producer.close()
+
+        let consumer = try KafkaConsumer(
+            configuration: kafka.consumerConfiguration(group: "wake", ["queued.min.messages": "50", "queued.max.messages.kbytes": "1"]),
+            logger: LogCapture().logger(level: .warning))
+        defer { consumer.close() }
+        consumer.wakeFetchers()   // nothing assigned yet: nothing to do
+        try consumer.subscribe([kafka.topic])
+        var offsets: [Int32: [Int64]] = [:]
+        let deadline = ContinuousClock.now + .seconds(40)
+        while offsets.values.reduce(0, { $0 + $1.count }) < 2_000, ContinuousClock.now < deadline {
+            _ = try consumer.poll(maxMessages: 64, timeoutMillis: 50) { offsets[$0.partition, default: []].append($0.offset) }
+            consumer.wakeFetchers()
+        }
+        let eachOnceInOrder = offsets[0] == Array(0..<1_000) && offsets[1] == Array(0..<1_000)
+        #expect(eachOnceInOrder, "received \(offsets[0]?.count ?? 0) + \(offsets[1]?.count ?? 0) messages")
+    }
+
     @Test func rejectsAMissingGroupAndUnknownProperties() throws {
         let logger = LogCapture().logger()
         #expect(throws: KafkaError.self) { _ = try KafkaConsumer(configuration: ["bootstrap.servers": "127.0.0.1:1"], logger: logger) }

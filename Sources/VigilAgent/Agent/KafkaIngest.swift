@@ -188,6 +188,7 @@ final class KafkaIngest: Sendable {
         // back-pressure are as before; a nap delays an event by at most `idleNapMicros`.
         let batchSize = 4096
         var nap = false
+        var previousPolled = 0
         while !shouldStop() {
             if nap { usleep(KafkaIngest.idleNapMicros) }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -209,6 +210,10 @@ final class KafkaIngest: Sendable {
                     deadLetters.send(message, reason: reason, topic: topics[message.topicIndex])
                 }
             }
+            // A full batch, then less: the loop has just drained a backlog from librdkafka's queue,
+            // whose fetchers may now sleep for up to a second (see `KafkaConsumer.wakeFetchers`).
+            if polled < batchSize, previousPolled == batchSize { consumer.wakeFetchers() }
+            previousPolled = polled
             let rebalances = consumer.takeRebalances()
             if !rebalances.isEmpty {
                 // Assignment changes touch window state: the worker finishes what it has first.
