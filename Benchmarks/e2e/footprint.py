@@ -275,7 +275,9 @@ def size(vigil):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="*", default=["size", "startup", "cpu", "soak"], choices=["size", "startup", "cpu", "soak"])
+    # No `choices=` here: argparse checks a list default against them as one value and rejects it
+    # (Python 3.11), which made the argument-less `make bench-footprint` fail.
+    parser.add_argument("what", nargs="*", default=["size", "startup", "cpu", "soak"], help="size, startup, cpu and/or soak (default: all)")
     parser.add_argument("--vigil", default=os.path.join(ROOT, ".build", "release", "vigil"))
     parser.add_argument("--work", default=os.path.join(ROOT, ".build", "bench-e2e"))
     parser.add_argument("--minutes", type=float, default=10.5, help="soak: minutes at the steady rate")
@@ -290,6 +292,9 @@ def main():
     _, profile, _ = prepare_reference(args.vigil, args.work)
     config = standard_config(args.work, profile)
     results = {}
+    unknown = [what for what in args.what if what not in ("size", "startup", "cpu", "soak")]
+    if unknown:
+        parser.error(f"unknown measurement {', '.join(unknown)} (choose from size, startup, cpu, soak)")
     for what in args.what:
         log(f"{what}…")
         if what == "size":
