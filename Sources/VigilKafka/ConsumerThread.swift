@@ -74,11 +74,15 @@ package final class ConsumerThread: Sendable {
         finishedCondition.wait()
     }
 
-    private func run() {
-        // corelibs Foundation applies `Thread.name` to the OS thread racily (it may read the pthread
-        // handle before `start()` stored it), leaving the creator's name (a pool thread's). Name the
-        // OS thread directly; `top -H` and debuggers show this name.
+    /// Names the calling OS thread (`top -H`, `perf`, debuggers; Linux keeps 15 bytes).
+    /// corelibs Foundation applies `Thread.name` to the OS thread racily (it may read the pthread
+    /// handle before `start()` stored it), leaving the creator's name: call this from the thread.
+    package static func nameCurrentThread(_ name: String) {
         vigil_set_current_thread_name(name)
+    }
+
+    private func run() {
+        Self.nameCurrentThread(name)
         body { stopRequested.load(ordering: .acquiring) }
         let waiters = state.withLock { state in
             state.finished = true

@@ -1,4 +1,5 @@
 import Foundation
+import VigilKafka
 
 /// Runs `Pipelines.apply` (window updates, scoring, evaluation, publishing) on a thread of its
 /// own, so that the caller's thread goes on decoding the next batch meanwhile (issue 11: decoding
@@ -42,9 +43,10 @@ final class PipelineWorker: @unchecked Sendable {
         self.pipelines = pipelines
         self.capacity = capacity
         self.afterEach = afterEach
-        let thread = Thread { [self] in run() }
-        thread.name = name
-        thread.start()
+        Thread { [self] in
+            ConsumerThread.nameCurrentThread(name)
+            run()
+        }.start()
     }
 
     /// Queues decoded batches; blocks while `capacity` submissions are already waiting.
