@@ -14,7 +14,10 @@ extension ModelDecodingState {
         partition: Int32,
         offset: Int64
     ) {
-        let row = Int32(truncatingIfNeeded: batch.count)
+        let rowIndex = batch.count
+        let row = Int32(truncatingIfNeeded: rowIndex)
+        let stage = stage
+        stage.ensure(row: rowIndex)
         batch.timestamps.append(timestampMillis)
         batch.partitions.append(partition)
         batch.offsets.append(offset)
@@ -49,7 +52,7 @@ extension ModelDecodingState {
                         invalidCounts[2 * feature] += 1
                     }
                 }
-                batch.numeric[column].append(value)
+                stage.setNumeric(column: column, row: rowIndex, value)
             } else {
                 var code: UInt32 = 0
                 if entryIndex >= 0 {
@@ -78,7 +81,7 @@ extension ModelDecodingState {
                         invalidCounts[2 * feature] += 1
                     }
                 }
-                batch.categorical[column].append(code)
+                stage.setCategorical(column: column, row: rowIndex, code)
             }
         }
 

@@ -13,7 +13,9 @@ struct ModelDecodingState {
     let featureColumn: ContiguousArray<Int>
     let featureIsNumeric: ContiguousArray<Bool>
 
+    /// The pending batch; its `numeric` and `categorical` columns live in `stage` until `takeBatch`.
     var batch: EventBatch
+    let stage: ColumnStage
     var categories: ContiguousArray<CategoryDictionary>
     /// Per categorical feature, the codes of `"true"` and `"false"` once assigned (0 before).
     var trueCodes: ContiguousArray<UInt32>
@@ -48,6 +50,7 @@ struct ModelDecodingState {
         featureColumn = columns
         featureIsNumeric = isNumeric
         batch = EventBatch(model: index, numericCount: numeric, categoricalCount: categorical, featureCount: schema.features.count)
+        stage = ColumnStage(numericCount: numeric, categoricalCount: categorical)
         categories = ContiguousArray(repeating: CategoryDictionary(limit: maxCategories), count: categorical)
         trueCodes = ContiguousArray(repeating: 0, count: categorical)
         falseCodes = ContiguousArray(repeating: 0, count: categorical)
@@ -57,7 +60,9 @@ struct ModelDecodingState {
 
     /// Hands over the pending batch and starts one sized like it.
     mutating func takeBatch() -> EventBatch {
-        let taken = batch
+        var taken = batch
+        taken.numeric = stage.numericColumns(rows: taken.count)
+        taken.categorical = stage.categoricalColumns(rows: taken.count)
         lastBatchCount = taken.count
         batch = EventBatch(model: index, numericCount: numericCount, categoricalCount: categoricalCount, featureCount: featureCount)
         reserve(lastBatchCount)
@@ -70,8 +75,6 @@ struct ModelDecodingState {
         batch.partitions.reserveCapacity(rows)
         batch.offsets.reserveCapacity(rows)
         batch.idHashes.reserveCapacity(rows)
-        for i in batch.numeric.indices { batch.numeric[i].reserveCapacity(rows) }
-        for i in batch.categorical.indices { batch.categorical[i].reserveCapacity(rows) }
         switch prediction {
         case .numeric: batch.predictionValues.reserveCapacity(rows)
         case .categorical: batch.predictionCodes.reserveCapacity(rows)

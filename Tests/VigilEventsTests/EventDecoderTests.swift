@@ -268,6 +268,28 @@ import VigilEvents
         }
     }
 
+    /// Columns are staged in blocks that grow past 256 rows (`ColumnStage`): a batch of 1,000
+    /// events, then one of 3, hold exactly the values sent, row for row, and the second batch does
+    /// not repeat the first. Expected values are the generator's own (income = i, age = 1000 − i,
+    /// channel cycling through 3 names, so code i mod 3 + 1).
+    @Test func columnsGrowPastTheirFirstBlockAndRestartPerBatch() throws {
+        let decoder = EventDecoder(creditSchema)
+        func event(_ i: Int) -> String {
+            #"{"features":{"income":\#(i),"age":\#(1000 - i),"channel":"\#(["web", "app", "branch"][i % 3])"}}"#
+        }
+        for i in 0..<1_000 { decoder.decode(event(i)) }
+        let first = try #require(decoder.takeBatches().first)
+        let firstMatches = first.count == 1_000 && first.numeric[0] == ContiguousArray((0..<1_000).map(Double.init))
+            && first.numeric[1] == ContiguousArray((0..<1_000).map { Double(1000 - $0) })
+            && first.categorical[1] == ContiguousArray((0..<1_000).map { UInt32($0 % 3 + 1) })
+            && first.numeric[2].allSatisfy(\.isNaN) && first.categorical[0].allSatisfy { $0 == 0 }
+        #expect(firstMatches)
+        for i in 1_000..<1_003 { decoder.decode(event(i)) }
+        let second = try #require(decoder.takeBatches().first)
+        #expect(second.numeric[0] == [1_000, 1_001, 1_002] && second.numeric[1] == [0, -1, -2])
+        #expect(second.categorical[1] == [2, 3, 1])
+    }
+
     @Test func escapedKeysAndStringsAreUnescaped() throws {
         let decoder = EventDecoder(creditSchema)
         let batch = try #require(decoder.single(#"{"fe\u0061tures":{"ch\u0061nnel":"w\u00e9b\n","region":"C\"A"},"id":"a\u0062"}"#))
