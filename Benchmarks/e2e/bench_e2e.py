@@ -266,7 +266,7 @@ def main():
     parser.add_argument("--skip-python", action="store_true")
     parser.add_argument("--skip-replay", action="store_true")
     parser.add_argument("--guard", action="store_true", help="regression guard: 1M events, (a) and (b) only")
-    parser.add_argument("--min-ratio", type=float, default=0.15, help="--guard fails below this (b)/(a)")
+    parser.add_argument("--min-ratio", type=float, default=0.25, help="--guard fails below this (b)/(a)")
     parser.add_argument("--max-allocations", type=float, default=0.05, help="--guard fails above this many mallocs per event")
     args = parser.parse_args()
     if args.guard:
