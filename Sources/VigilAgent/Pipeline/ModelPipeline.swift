@@ -1,5 +1,6 @@
 import VigilEvents
 import VigilStats
+import VigilSync
 
 /// One model's windows: applies decoded batches to window panes, tracks per-partition
 /// watermarks (SPEC §5), rejects late events and evaluates windows as the watermark passes them.
@@ -613,19 +614,48 @@ final class ModelPipeline {
     private func report(panes members: [WindowPane], start: Int64, end: Int64) -> WindowReport {
         let events = members.reduce(0) { $0 + $1.events }
         let windowSeed = seed ^ UInt64(bitPattern: end)
+        // The numeric features (and the ROC AUC's sort of the window's scores) are evaluated in
+        // parallel: each depends on its own panes' summaries and reference column alone.
+        // Only locals are captured (no `self`): the jobs run on other threads.
+        let schemaFeatures = schema.features
+        let numericFeatures = schemaFeatures.indices.filter { schemaFeatures[$0].kind == .numeric }
+        let capacity = settings.maxWindowSamples, references = featureReferences, task = performanceTask
+        let predictionOptions = DriftOptions(method: settings.drift.perFeature["prediction"]?.method ?? settings.drift.method,
+                                             threshold: settings.drift.perFeature["prediction"]?.threshold)
+        let predictionReference = reference?.prediction
+        // Jobs: the performance first (sorting every labelled score of the window is the longest
+        // job when the model has labels, and libdispatch hands out indices in order), the numeric
+        // prediction, then the numeric features.
+        let firstFeatureJob = schema.prediction == .numeric ? 2 : 1
+        let evaluated = parallelMap(firstFeatureJob + numericFeatures.count) { job -> Evaluated in
+            if job == 0 {
+                var performance = PerformanceSummary(task: task)
+                for pane in members { performance.merge(pane.performance) }
+                performance.sortScores()   // in place: no sorted copies of up to millions of scores
+                return Evaluated(performance: performance)
+            }
+            if job < firstFeatureJob {
+                let statistics = NumericStatistics(panes: members.compactMap(\.predictionValues), events: events, capacity: capacity, seed: windowSeed ^ 0xFF)
+                var numeric = NumericFeatureReport(statistics: statistics)
+                let verdict = predictionReference.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: predictionOptions) }
+                numeric.statistics.sorted = []
+                return Evaluated(feature: FeatureReport(name: "prediction", values: .numeric(numeric), drift: verdict))
+            }
+            let f = job - firstFeatureJob, featureIndex = numericFeatures[f]
+            let statistics = NumericStatistics(panes: members.map { $0.numeric[f] }, events: events, capacity: capacity, seed: windowSeed &+ UInt64(f))
+            var numeric = NumericFeatureReport(statistics: statistics)
+            let (column, options) = references[featureIndex]
+            let verdict = column.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: options) }
+            numeric.statistics.sorted = []   // up to max_window_samples values: nothing reads them after drift
+            return Evaluated(feature: FeatureReport(name: schemaFeatures[featureIndex].name, values: .numeric(numeric), drift: verdict))
+        }
         var numericIndex = 0, categoricalIndex = 0
         var features: [FeatureReport] = []
         for (featureIndex, feature) in schema.features.enumerated() {
             switch feature.kind {
             case .numeric:
-                let f = numericIndex
+                features.append(evaluated[firstFeatureJob + numericIndex].feature!)
                 numericIndex += 1
-                let statistics = NumericStatistics(panes: members.map { $0.numeric[f] }, events: events, capacity: settings.maxWindowSamples, seed: windowSeed &+ UInt64(f))
-                var numeric = NumericFeatureReport(statistics: statistics)
-                let (column, options) = featureReferences[featureIndex]
-                let verdict = column.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: options) }
-                numeric.statistics.sorted = []   // up to max_window_samples values: nothing reads them after drift
-                features.append(FeatureReport(name: feature.name, values: .numeric(numeric), drift: verdict))
             case .categorical:
                 let f = categoricalIndex
                 categoricalIndex += 1
@@ -646,23 +676,15 @@ final class ModelPipeline {
             for pane in members { if let a = pane.anomaly { merged.merge(a) } }
             window.anomaly = merged.report(model: model, events: events)
         }
-        var performance = PerformanceSummary(task: performanceTask)
-        for pane in members { performance.merge(pane.performance) }
-        performance.sortScores()   // in place: no sorted copies of up to millions of scores
+        let performance = evaluated[0].performance!
         window.performance = performance.report()
         if labelDelayMillis != nil, case .time = mode { retained[end] = (start, performance) }
         if changeDetector != nil {
             let detections = members.reduce(0) { $0 + $1.changeDetections }
             window.changeDetection = [ChangeDetectionReport(target: "prediction", method: "page_hinkley", detected: detections > 0, detections: detections)]
         }
-        let predictionOptions = DriftOptions(method: settings.drift.perFeature["prediction"]?.method ?? settings.drift.method,
-                                             threshold: settings.drift.perFeature["prediction"]?.threshold)
         if schema.prediction == .numeric {
-            let statistics = NumericStatistics(panes: members.compactMap(\.predictionValues), events: events, capacity: settings.maxWindowSamples, seed: windowSeed ^ 0xFF)
-            var numeric = NumericFeatureReport(statistics: statistics)
-            let verdict = reference?.prediction.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: predictionOptions) }
-            numeric.statistics.sorted = []
-            window.prediction = FeatureReport(name: "prediction", values: .numeric(numeric), drift: verdict)
+            window.prediction = evaluated[1].feature
         } else {
             var merged = CategoricalSummary()
             for pane in members { if let classes = pane.predictionClasses { merged.merge(classes) } }
@@ -671,6 +693,12 @@ final class ModelPipeline {
             window.prediction = FeatureReport(name: "prediction", values: .categorical(categorical), drift: verdict)
         }
         return window
+    }
+
+    /// One of `report`'s parallel jobs: a numeric feature's report, or the window's performance.
+    private struct Evaluated {
+        var feature: FeatureReport?
+        var performance: PerformanceSummary?
     }
 
     private func categoricalReport(_ summary: CategoricalSummary, names: CategoryNames, events: Int) -> CategoricalFeatureReport {
