@@ -15,9 +15,15 @@ import Dispatch
 package func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
     guard count > 1 else { return (0..<count).map(body) }
     let results = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
-    defer { results.deallocate() }
+    // An address of its own: a slot's address would also order that slot's iteration before
+    // every other, hiding races between them from TSan.
+    let token = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+    defer {
+        results.deallocate()
+        token.deallocate()
+    }
     withoutActuallyEscaping(body) { body in
-        let shared = Shared(body: body, results: results)
+        let shared = Shared(body: body, results: results, token: token)
         vigil_tsan_release(shared.token)
         DispatchQueue.concurrentPerform(iterations: count) { index in
             vigil_tsan_acquire(shared.token)
@@ -37,5 +43,5 @@ private struct Shared<T>: @unchecked Sendable {
     let body: (Int) -> T
     let results: UnsafeMutableBufferPointer<T>
     /// Orders the caller's writes before every iteration, for TSan.
-    var token: UnsafeMutableRawPointer { UnsafeMutableRawPointer(results.baseAddress!) }
+    let token: UnsafeMutableRawPointer
 }
