@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "VigilEvents",
-            dependencies: ["VigilStats", "CSimdJSON"]
+            dependencies: ["VigilStats", "CSimdJSON", "VigilSync"]
         ),
         .target(
             name: "VigilKafka",

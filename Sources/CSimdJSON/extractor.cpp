@@ -472,6 +472,61 @@ struct vigil_json_extractor {
         return VIGIL_JSON_OK;
     }
 
+    // Batches (`vigil_json_extract_batch`): every message's status and entries, their texts copied
+    // into `blocks`, which are kept (and reused) from batch to batch.
+    struct Result { vigil_json_status status; size_t start, count; };
+    std::vector<Result> batch_results;
+    std::vector<vigil_json_entry> batch_entries;
+    struct Block { std::unique_ptr<char[]> bytes; size_t size; };
+    std::vector<Block> blocks;
+    size_t block = 0, block_used = 0;    // the block being filled and its bytes in use
+    static constexpr size_t block_size = 256 * 1024;
+
+    /// A copy of `length` bytes at `text` that lives until the next batch; nullptr when out of memory.
+    const char *keep(const char *text, size_t length) {
+        while (block < blocks.size() && blocks[block].size - block_used < length) {
+            block++;
+            block_used = 0;
+        }
+        if (block == blocks.size()) {
+            size_t size = length > block_size ? length : block_size;
+            char *bytes = new (std::nothrow) char[size];
+            if (bytes == nullptr) { return nullptr; }
+            blocks.push_back(Block{std::unique_ptr<char[]>(bytes), size});
+            block_used = 0;
+        }
+        char *copy = blocks[block].bytes.get() + block_used;
+        if (length > 0) { std::memcpy(copy, text, length); }
+        block_used += length;
+        return copy;
+    }
+
+    void extract_batch(const void *const *messages, const size_t *lengths, size_t count) {
+        batch_results.clear();
+        batch_entries.clear();
+        block = 0;
+        block_used = 0;
+        for (size_t i = 0; i < count; i++) {
+            vigil_json_status status = extract(messages[i], lengths[i]);
+            size_t start = batch_entries.size();
+            if (status == VIGIL_JSON_OK) {
+                for (vigil_json_entry entry : entries) {
+                    if (entry.text != nullptr) {
+                        entry.text = keep(entry.text, entry.length);
+                        if (entry.text == nullptr) {
+                            status = VIGIL_JSON_CAPACITY;
+                            break;
+                        }
+                    }
+                    batch_entries.push_back(entry);
+                }
+            }
+            if (status != VIGIL_JSON_OK) { batch_entries.resize(start); }
+            batch_results.push_back(Result{status, start, batch_entries.size() - start});
+        }
+        entries.clear();
+    }
+
     int32_t add_path(const char *const *keys, const size_t *lengths, size_t count) {
         if (count == 0) { return -1; }
         size_t node = 0;
@@ -527,6 +582,24 @@ vigil_json_status vigil_json_extract(vigil_json_extractor *extractor, const void
     *entries = extractor->entries.data();
     *count = status == VIGIL_JSON_OK ? extractor->entries.size() : 0;
     return status;
+}
+
+void vigil_json_extract_batch(vigil_json_extractor *extractor, const void *const *messages, const size_t *lengths,
+                              size_t count) {
+    extractor->extract_batch(messages, lengths, count);
+}
+
+vigil_json_status vigil_json_batch_result(const vigil_json_extractor *extractor, size_t index,
+                                          const vigil_json_entry **entries, size_t *count) {
+    if (index >= extractor->batch_results.size()) {
+        *entries = nullptr;
+        *count = 0;
+        return VIGIL_JSON_CAPACITY;
+    }
+    const auto &result = extractor->batch_results[index];
+    *entries = extractor->batch_entries.data() + result.start;
+    *count = result.status == VIGIL_JSON_OK ? result.count : 0;
+    return result.status;
 }
 
 }  // extern "C"

@@ -13,6 +13,9 @@ package struct DecoderConfiguration: Sendable {
     /// Whether the extractor may take its fast path (simdjson's DOM parser, see CSimdJSON); false
     /// forces the On-Demand walk, for tests and fuzzing that check both give the same batches.
     package var fastPath = true
+    /// Threads that parse a batch given to `EventDecoder.prepare` (the calling thread and up to
+    /// `parseThreads - 1` pool threads); 1 parses on the calling thread alone.
+    package var parseThreads = 1
 
     package init(
         models: [ModelSchema],

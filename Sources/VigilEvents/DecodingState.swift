@@ -66,10 +66,23 @@ struct DecodingState {
         var entryStart: UnsafePointer<vigil_json_entry>? = nil
         var entryCount = 0
         let status = vigil_json_extract(extractor, bytes.baseAddress, bytes.count, &entryStart, &entryCount)
+        return interpret(status, UnsafeBufferPointer(start: entryStart, count: entryStart == nil ? 0 : entryCount),
+                         partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
+    }
+
+    /// Decodes a message of `size` bytes that an extractor has already parsed (`EventDecoder.prepare`).
+    mutating func decode(parsed status: vigil_json_status, _ entries: UnsafeBufferPointer<vigil_json_entry>, size: Int,
+                         partition: Int32, offset: Int64, processingTimeMillis: Int64) -> DecodeOutcome {
+        guard size <= maxEventBytes else { return reject(.tooLarge, model: nil) }
+        return interpret(status, entries, partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
+    }
+
+    /// The rest of `decode` once the extractor has parsed the message.
+    private mutating func interpret(_ status: vigil_json_status, _ entries: UnsafeBufferPointer<vigil_json_entry>,
+                                    partition: Int32, offset: Int64, processingTimeMillis: Int64) -> DecodeOutcome {
         guard status == VIGIL_JSON_OK else {
             return reject(status == VIGIL_JSON_CAPACITY ? .tooLarge : .malformed, model: nil)
         }
-        let entries = UnsafeBufferPointer(start: entryStart, count: entryStart == nil ? 0 : entryCount)
 
         // Which entry is which field (the last occurrence wins).
         stamp &+= 1

@@ -1,4 +1,5 @@
 internal import CSimdJSON
+import VigilSync
 
 /// Turns JSON events (SPEC §3) into one columnar `EventBatch` per model.
 ///
@@ -17,16 +18,29 @@ package final class EventDecoder {
     package let configuration: DecoderConfiguration
     private let extractor: OpaquePointer
     private var state: DecodingState
+    /// One extractor per parsing thread of `prepare` (the first is `extractor`).
+    private let extractors: [OpaquePointer]
+    /// The messages `prepare` parsed and not yet decoded: message `i` is result `i - starts[k]` of
+    /// `extractors[k]`, for the last `k` with `starts[k] <= i`.
+    private var prepared: [UnsafeRawBufferPointer] = []
+    private var preparedStarts: [Int] = []
+    private var preparedNext = 0
+    /// Below this many messages `prepare` parses on the calling thread alone (handing work to
+    /// another thread costs some microseconds; a message takes one or two).
+    package static let minimumParallelBatch = 64
 
     package init(configuration: DecoderConfiguration) {
         self.configuration = configuration
         // simdjson handles documents up to 4 GiB; larger limits are clamped.
         let maxEventBytes = min(max(configuration.maxEventBytes, 0), 0xFFFF_0000)
-        guard let extractor = vigil_json_extractor_create(maxEventBytes, UInt32(Self.maximumDepth)) else {
-            fatalError("EventDecoder: out of memory creating the JSON extractor")
+        extractors = (0..<max(configuration.parseThreads, 1)).map { _ in
+            guard let extractor = vigil_json_extractor_create(maxEventBytes, UInt32(Self.maximumDepth)) else {
+                fatalError("EventDecoder: out of memory creating the JSON extractor")
+            }
+            if !configuration.fastPath { vigil_json_extractor_set_fast_path(extractor, 0) }
+            return extractor
         }
-        self.extractor = extractor
-        if !configuration.fastPath { vigil_json_extractor_set_fast_path(extractor, 0) }
+        extractor = extractors[0]
 
         // Feature names over all models (models on one topic share the features path).
         var unionIndex: [String: Int] = [:]
@@ -51,23 +65,27 @@ package final class EventDecoder {
 
         // Register every path; several roles may share one.
         let fields = configuration.fields
-        var assignments: [(path: Int32, role: FieldRole)] = [
-            (Self.addPath(extractor, fields.model), .model),
-            (Self.addPath(extractor, fields.id), .id),
-            (Self.addPath(extractor, fields.timestamp), .timestamp),
-            (Self.addPath(extractor, fields.features), .features),
-            (Self.addPath(extractor, fields.prediction), .prediction),
-            (Self.addPath(extractor, fields.label), .label),
-        ]
-        for (union, name) in unionNames.enumerated() {
-            assignments.append((Self.addPath(extractor, fields.features + [name]), .feature(union)))
-        }
-        // Raw number text is read for the id (hashed as written) and for multiclass predictions and
-        // labels (an integer class is named by its digits); elsewhere the extractor may skip it.
-        let classes = configuration.models.contains { $0.prediction == .categorical || $0.label == .categorical }
-        for (path, role) in assignments where path >= 0 {
-            if role == .id || (classes && (role == .prediction || role == .label)) {
-                vigil_json_extractor_needs_number_text(extractor, path)
+        // Every extractor gets the same paths in the same order, hence the same path ids.
+        var assignments: [(path: Int32, role: FieldRole)] = []
+        for extractor in extractors {
+            assignments = [
+                (Self.addPath(extractor, fields.model), .model),
+                (Self.addPath(extractor, fields.id), .id),
+                (Self.addPath(extractor, fields.timestamp), .timestamp),
+                (Self.addPath(extractor, fields.features), .features),
+                (Self.addPath(extractor, fields.prediction), .prediction),
+                (Self.addPath(extractor, fields.label), .label),
+            ]
+            for (union, name) in unionNames.enumerated() {
+                assignments.append((Self.addPath(extractor, fields.features + [name]), .feature(union)))
+            }
+            // Raw number text is read for the id (hashed as written) and for multiclass predictions and
+            // labels (an integer class is named by its digits); elsewhere the extractor may skip it.
+            let classes = configuration.models.contains { $0.prediction == .categorical || $0.label == .categorical }
+            for (path, role) in assignments where path >= 0 {
+                if role == .id || (classes && (role == .prediction || role == .label)) {
+                    vigil_json_extractor_needs_number_text(extractor, path)
+                }
             }
         }
         let pathCount = Int(assignments.map(\.path).max() ?? -1) + 1
@@ -91,7 +109,36 @@ package final class EventDecoder {
     }
 
     deinit {
-        vigil_json_extractor_destroy(extractor)
+        for extractor in extractors { vigil_json_extractor_destroy(extractor) }
+    }
+
+    /// Parses `messages` ahead of their `decode` calls, on up to `configuration.parseThreads`
+    /// threads at once (issue 11: parsing is most of decoding, and the rest must run in order on
+    /// one thread, as it assigns category codes in order of appearance).
+    ///
+    /// Each later `decode` of the next prepared message, the same buffer, takes its parse from
+    /// here; decoding anything else first (another message, or a message out of order) drops what
+    /// remains prepared, and those messages are parsed again when decoded. Outcomes, batches and
+    /// counters are the same either way. The messages' memory need only last for this call.
+    package func prepare(_ messages: [UnsafeRawBufferPointer]) {
+        prepared = messages
+        preparedNext = 0
+        let threads = messages.count >= Self.minimumParallelBatch ? min(extractors.count, messages.count) : 1
+        preparedStarts = (0..<threads).map { messages.count * $0 / threads }
+        let extractors = extractors, starts = preparedStarts
+        let parse = { (part: Int) in
+            let end = part + 1 < starts.count ? starts[part + 1] : messages.count
+            var pointers: [UnsafeRawPointer?] = []
+            var lengths: [Int] = []
+            pointers.reserveCapacity(end - starts[part])
+            lengths.reserveCapacity(end - starts[part])
+            for message in messages[starts[part]..<end] {
+                pointers.append(message.baseAddress)
+                lengths.append(message.count)
+            }
+            vigil_json_extract_batch(extractors[part], pointers, lengths, end - starts[part])
+        }
+        if threads == 1 { parse(0) } else { _ = parallelMap(threads, parse) }
     }
 
     /// Decodes one message (a borrowed buffer that is only valid during the call) and appends an
@@ -103,7 +150,21 @@ package final class EventDecoder {
     /// model with `maxClockSkewMillis`, more than that ahead of `processingTimeMillis`), model
     /// (`unknown_model`). Lateness is the pipelines' business.
     package func decode(_ bytes: UnsafeRawBufferPointer, partition: Int32, offset: Int64, processingTimeMillis: Int64) -> DecodeOutcome {
-        state.decode(bytes, partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
+        if preparedNext < prepared.count {
+            let message = prepared[preparedNext]
+            if message.baseAddress == bytes.baseAddress, message.count == bytes.count {
+                var part = preparedStarts.count - 1
+                while preparedStarts[part] > preparedNext { part -= 1 }
+                var entryStart: UnsafePointer<vigil_json_entry>? = nil
+                var entryCount = 0
+                let status = vigil_json_batch_result(extractors[part], preparedNext - preparedStarts[part], &entryStart, &entryCount)
+                preparedNext += 1
+                return state.decode(parsed: status, UnsafeBufferPointer(start: entryStart, count: entryStart == nil ? 0 : entryCount),
+                                    size: bytes.count, partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
+            }
+            preparedNext = prepared.count
+        }
+        return state.decode(bytes, partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
     }
 
     /// Hands over the batches built since the last call, one per model that received events (in

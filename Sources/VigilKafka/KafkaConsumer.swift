@@ -20,6 +20,8 @@ package final class KafkaConsumer {
     private let unmanagedContext: Unmanaged<ClientContext>
     private let autoCommit: Bool
     private var slots: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    /// The deliverable messages of the batch being polled (kept for its capacity).
+    private var messages: [KafkaMessage] = []
     /// Message `rkt` → topic index. Each `rkt` here is also pinned (an app reference from
     /// `rd_kafka_topic_new`) so its address cannot be reused by another topic while cached.
     private var topicIndexCache: [(topic: OpaquePointer, index: Int)] = []
@@ -107,10 +109,14 @@ package final class KafkaConsumer {
     /// Consumer errors (and partition EOF) are counted in `consumeErrors` and logged, not passed.
     /// The messages are destroyed when this returns.
     ///
+    /// `prepare`, when given, sees every message of the batch before `body` sees the first (to parse
+    /// them all at once, on several threads: `EventDecoder.prepare`).
+    ///
     /// - Returns: the number of messages passed to `body`.
     /// - Throws: `.fatal` (with librdkafka's reason) when the consumer hit a fatal error; librdkafka's
     ///   error when the batch call itself failed.
-    package func poll(maxMessages: Int, timeoutMillis: Int32, _ body: (KafkaMessage) -> Void) throws(KafkaError) -> Int {
+    package func poll(maxMessages: Int, timeoutMillis: Int32, prepare: (([KafkaMessage]) -> Void)? = nil,
+                      _ body: (KafkaMessage) -> Void) throws(KafkaError) -> Int {
         checkUsable()
         precondition(maxMessages > 0, "maxMessages must be positive")
         if slots.count < maxMessages {
@@ -121,8 +127,8 @@ package final class KafkaConsumer {
         guard received >= 0 else { throw KafkaError(rd_kafka_last_error(), context: "consume batch") }
         guard received > 0 else { return 0 }
         defer { for i in 0..<received { rd_kafka_message_destroy(slots[i]) } }
-        var delivered = 0
         var sawFatal = false
+        messages.removeAll(keepingCapacity: true)
         for i in 0..<received {
             let raw = slots[i]!
             let err = raw.pointee.err
@@ -132,10 +138,14 @@ package final class KafkaConsumer {
                 continue
             }
             guard let topicIndex = topicIndex(of: raw.pointee.rkt) else { continue }
-            body(KafkaMessage(raw: raw, topicIndex: topicIndex))
-            context.recordDelivered(topicIndex: topicIndex, partition: raw.pointee.partition, offset: raw.pointee.offset)
-            delivered += 1
+            messages.append(KafkaMessage(raw: raw, topicIndex: topicIndex))
         }
+        prepare?(messages)
+        for message in messages {
+            body(message)
+            context.recordDelivered(topicIndex: message.topicIndex, partition: message.partition, offset: message.offset)
+        }
+        let delivered = messages.count
         if sawFatal, let fatal = fatalError { throw fatal }
         if delivered > 0 { context.brokersDown.store(false, ordering: .relaxed) }
         return delivered

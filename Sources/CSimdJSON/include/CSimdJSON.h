@@ -91,6 +91,22 @@ void vigil_json_extractor_set_fast_path(vigil_json_extractor *extractor, int ena
 vigil_json_status vigil_json_extract(vigil_json_extractor *extractor, const void *bytes, size_t length,
                                      const vigil_json_entry **entries, size_t *count);
 
+/// Parses `count` documents (`lengths[i]` bytes at `messages[i]`) one after another, each exactly as
+/// `vigil_json_extract` would, and keeps every result until the next call of either function on this
+/// extractor (entry texts are copied into memory the extractor owns, so the messages may be released
+/// after the call). Read result `i` with `vigil_json_batch_result`.
+///
+/// Lets a caller parse several batches at once, one extractor per thread, and then interpret the
+/// results in order on one thread (`EventDecoder.prepare`).
+void vigil_json_extract_batch(vigil_json_extractor *extractor, const void *const *messages, const size_t *lengths,
+                              size_t count);
+
+/// Result `index` of the last `vigil_json_extract_batch`: its status, and on `VIGIL_JSON_OK` its entries
+/// (`*count` is 0 on any other status, or for an index beyond the batch, which reads as
+/// `VIGIL_JSON_CAPACITY`).
+vigil_json_status vigil_json_batch_result(const vigil_json_extractor *extractor, size_t index,
+                                          const vigil_json_entry **entries, size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

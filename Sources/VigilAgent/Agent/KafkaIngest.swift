@@ -187,12 +187,20 @@ final class KafkaIngest: Sendable {
         // in one batch (issue 11: CPU at a sidecar's rate). Busy, it never naps, so throughput and
         // back-pressure are as before; a nap delays an event by at most `idleNapMicros`.
         let batchSize = 4096
+        var payloads: [[UnsafeRawBufferPointer]] = Array(repeating: [], count: pipelines.inputs.count)
         var nap = false
         var previousPolled = 0
         while !shouldStop() {
             if nap { usleep(KafkaIngest.idleNapMicros) }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let polled = try consumer.poll(maxMessages: batchSize, timeoutMillis: nap ? 0 : 10) { message in
+            let polled = try consumer.poll(maxMessages: batchSize, timeoutMillis: nap ? 0 : 10, prepare: { messages in
+                // Every event topic's messages parsed at once, on every core; decoded below in order.
+                for index in payloads.indices { payloads[index].removeAll(keepingCapacity: true) }
+                for message in messages where message.topicIndex < payloads.count && message.topicIndex != labelsIndex {
+                    payloads[message.topicIndex].append(message.payload)
+                }
+                for (index, batch) in payloads.enumerated() where !batch.isEmpty { pipelines.prepare(input: index, batch) }
+            }) { message in
                 let replayed = coordinator?.isReplay(topicIndex: message.topicIndex, partition: message.partition, offset: message.offset) ?? false
                 if replayed == pendingCounted {
                     // Replayed and new events never share a submission: only the new ones are counted.

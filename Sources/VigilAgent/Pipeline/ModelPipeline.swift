@@ -611,6 +611,15 @@ final class ModelPipeline {
     }
 
     /// Builds the window report from its panes (SPEC §7).
+    /// One numeric column's statistics over a window's panes and, with a reference, its drift.
+    private static func numericReport(name: String, panes: [NumericSummary], events: Int, capacity: Int, seed: UInt64,
+                                      reference: ColumnProfile?, options: DriftOptions) -> FeatureReport {
+        var numeric = NumericFeatureReport(statistics: NumericStatistics(panes: panes, events: events, capacity: capacity, seed: seed))
+        let verdict = reference.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: options) }
+        numeric.statistics.sorted = []   // up to max_window_samples values: nothing reads them after drift
+        return FeatureReport(name: name, values: .numeric(numeric), drift: verdict)
+    }
+
     private func report(panes members: [WindowPane], start: Int64, end: Int64) -> WindowReport {
         let events = members.reduce(0) { $0 + $1.events }
         let windowSeed = seed ^ UInt64(bitPattern: end)
@@ -635,19 +644,15 @@ final class ModelPipeline {
                 return Evaluated(performance: performance)
             }
             if job < firstFeatureJob {
-                let statistics = NumericStatistics(panes: members.compactMap(\.predictionValues), events: events, capacity: capacity, seed: windowSeed ^ 0xFF)
-                var numeric = NumericFeatureReport(statistics: statistics)
-                let verdict = predictionReference.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: predictionOptions) }
-                numeric.statistics.sorted = []
-                return Evaluated(feature: FeatureReport(name: "prediction", values: .numeric(numeric), drift: verdict))
+                return Evaluated(feature: Self.numericReport(
+                    name: "prediction", panes: members.compactMap(\.predictionValues), events: events, capacity: capacity,
+                    seed: windowSeed ^ 0xFF, reference: predictionReference, options: predictionOptions))
             }
             let f = job - firstFeatureJob, featureIndex = numericFeatures[f]
-            let statistics = NumericStatistics(panes: members.map { $0.numeric[f] }, events: events, capacity: capacity, seed: windowSeed &+ UInt64(f))
-            var numeric = NumericFeatureReport(statistics: statistics)
             let (column, options) = references[featureIndex]
-            let verdict = column.flatMap { DriftEvaluator.numeric(&numeric, reference: $0, options: options) }
-            numeric.statistics.sorted = []   // up to max_window_samples values: nothing reads them after drift
-            return Evaluated(feature: FeatureReport(name: schemaFeatures[featureIndex].name, values: .numeric(numeric), drift: verdict))
+            return Evaluated(feature: Self.numericReport(
+                name: schemaFeatures[featureIndex].name, panes: members.map { $0.numeric[f] }, events: events, capacity: capacity,
+                seed: windowSeed &+ UInt64(f), reference: column, options: options))
         }
         var numericIndex = 0, categoricalIndex = 0
         var features: [FeatureReport] = []

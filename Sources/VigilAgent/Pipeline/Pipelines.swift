@@ -1,3 +1,4 @@
+import Foundation
 import VigilEvents
 import VigilExposition
 import VigilStats
@@ -80,12 +81,16 @@ final class Pipelines {
 
     private static func makeInput(name: String, modelIndices: [Int], configuration: Configuration) -> Input {
         let models = modelIndices.map { configuration.models[$0] }
-        let decoder = EventDecoder(configuration: DecoderConfiguration(
+        var decoding = DecoderConfiguration(
             models: models.map(\.schema),
             fields: models[0].fields,
-            maxEventBytes: models.map(\.maxEventBytes).max() ?? (1 << 20)))
-        return Input(name: name, decoder: decoder, models: modelIndices)
+            maxEventBytes: models.map(\.maxEventBytes).max() ?? (1 << 20))
+        decoding.parseThreads = parseThreads
+        return Input(name: name, decoder: EventDecoder(configuration: decoding), models: modelIndices)
     }
+
+    /// Threads that parse a poll or a replay chunk (`prepare`): one per core, at most 4.
+    static let parseThreads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
 
     private func initializeMetrics() {
         for reason in RejectionReason.allCases {
@@ -110,6 +115,12 @@ final class Pipelines {
                 }
             }
         }
+    }
+
+    /// Parses messages of input `input` on several threads ahead of their `decode` calls, which
+    /// must follow in the same order (see `EventDecoder.prepare`).
+    func prepare(input: Int, _ payloads: [UnsafeRawBufferPointer]) {
+        inputs[input].decoder.prepare(payloads)
     }
 
     /// Decodes one message of input `input`; the payload is only borrowed for the call.

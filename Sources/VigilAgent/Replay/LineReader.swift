@@ -38,31 +38,42 @@ final class LineReader {
 
     /// Calls `body` with each line (without its `\n` or `\r\n`), in order. Empty lines are skipped.
     func forEachLine(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try forEachBatch(maxLines: 256) { lines in
+            for line in lines { try body(line) }
+        }
+    }
+
+    /// Calls `body` with the lines as `forEachLine` gives them, up to `maxLines` at a time: the
+    /// complete lines of the input read so far, which stay valid during the call.
+    func forEachBatch(maxLines: Int, _ body: ([UnsafeRawBufferPointer]) throws -> Void) throws {
+        precondition(maxLines > 0, "maxLines must be positive")
+        var lines: [UnsafeRawBufferPointer] = []
+        lines.reserveCapacity(maxLines)
         while true {
-            // Find complete lines in [start, end).
-            var searchFrom = start
-            while true {
-                let newline: Int? = buffer.withUnsafeBufferPointer { b in
-                    guard searchFrom < end else { return nil }
-                    let base = b.baseAddress! + searchFrom
-                    guard let found = memchr(base, 0x0A, end - searchFrom) else { return nil }
-                    return searchFrom + (UnsafeRawPointer(found) - UnsafeRawPointer(base))
+            // Hand out the complete lines in [start, end) (and, at the end of the input, the rest).
+            try buffer.withUnsafeBytes { b in
+                let base = b.baseAddress!
+                while start < end, let found = memchr(base + start, 0x0A, end - start) {
+                    let newline = UnsafeRawPointer(found) - base
+                    var lineEnd = newline
+                    if lineEnd > start && b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    if lineEnd > start { lines.append(UnsafeRawBufferPointer(rebasing: b[start..<lineEnd])) }
+                    start = newline + 1
+                    if lines.count == maxLines {
+                        try body(lines)
+                        lines.removeAll(keepingCapacity: true)
+                    }
                 }
-                guard let newline else { break }
-                var lineEnd = newline
-                if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                if lineEnd > start {
-                    try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<lineEnd])) }
+                if finished, end > start {
+                    lines.append(UnsafeRawBufferPointer(rebasing: b[start..<end]))
+                    start = end
                 }
-                start = newline + 1
-                searchFrom = start
+                if !lines.isEmpty {
+                    try body(lines)
+                    lines.removeAll(keepingCapacity: true)
+                }
             }
-            if finished {
-                if end > start {
-                    try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
-                }
-                return
-            }
+            if finished { return }
             // Move the partial line to the front and read more, growing for very long lines.
             if start > 0 {
                 buffer.withUnsafeMutableBytes { b in

@@ -96,13 +96,16 @@ package enum Replay {
         let worker = PipelineWorker(pipelines: pipelines)
         do {
             defer { worker.finish() }
-            try reader.forEachLine { bytes in
-                line += 1
-                _ = pipelines.decode(input: 0, bytes, partition: 0, offset: line, nowMillis: now)
-                pending += 1
-                if pending == 4096 {
-                    worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true))
-                    pending = 0
+            try reader.forEachBatch(maxLines: 4096) { lines in
+                pipelines.prepare(input: 0, lines)   // parsed on every core, then decoded in order
+                for bytes in lines {
+                    line += 1
+                    _ = pipelines.decode(input: 0, bytes, partition: 0, offset: line, nowMillis: now)
+                    pending += 1
+                    if pending == 4096 {
+                        worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true))
+                        pending = 0
+                    }
                 }
             }
             worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true))

@@ -99,8 +99,10 @@ package struct PerformanceSummary: Sendable, Equatable {
     /// window of 20,000 events/s over 5 minutes holds 6 M scores: 48 MB a copy).
     package mutating func sortScores() {
         guard !scoresSorted else { return }
-        positiveScores.sort()
-        negativeScores.sort()
+        // Radix sort: scores hold no NaN (`add` skips it), and ±0 sort next to each other, which is
+        // all `ROCAUC.value(sortedPositive:sortedNegative:)` needs of tied scores.
+        RadixSort.sort(&positiveScores)
+        RadixSort.sort(&negativeScores)
         scoresSorted = true
     }
 

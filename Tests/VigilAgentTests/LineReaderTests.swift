@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import VigilAgent
+
+/// `LineReader` hands out lines one at a time (`forEachLine`) or in batches (`forEachBatch`, which
+/// replay parses on every core). Both must give every line of the input once, in order, across the
+/// reader's 1 MiB chunks, without `\n` or `\r\n`, skipping empty lines, the last line with or
+/// without a final newline. Expected lines come from splitting the written text in the test.
+@Suite struct LineReaderTests {
+    /// About 2.6 MiB of lines of 0 to 2,000 bytes, some ending in `\r\n`, some empty, some longer
+    /// than a chunk's remainder.
+    static func text(finalNewline: Bool, seed: UInt64) -> String {
+        var random = SplitMix(state: seed)
+        var lines: [String] = []
+        var size = 0
+        var index = 0
+        while size < 2_700_000 {
+            let length = index % 97 == 0 ? 0 : Int.random(in: 1...2_000, using: &random)
+            let line = "\(index):" + String(repeating: "x", count: length)
+            lines.append(index % 5 == 0 ? line + "\r" : line)
+            if index % 89 == 0 { lines.append("") }
+            size += line.utf8.count + 1
+            index += 1
+        }
+        return lines.joined(separator: "\n") + (finalNewline ? "\n" : "")
+    }
+
+    /// The first index where `a` and `b` differ (not the whole arrays: lines are long).
+    static func firstDifference(_ a: [String], _ b: [String]) -> Int? {
+        zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (a.count == b.count ? nil : min(a.count, b.count))
+    }
+
+    /// SplitMix64, for reproducible line lengths.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Split by bytes (Swift's `Character` would read `\r\n` as one). A `\r` is dropped only
+    /// before a `\n`: a last line without a newline keeps it (JSON reads it as whitespace).
+    static func expected(_ text: String) -> [String] {
+        let parts = Array(text.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        return parts.indices
+            .map { parts[$0].last == UInt8(ascii: "\r") && $0 < parts.count - 1 ? parts[$0].dropLast() : parts[$0][...] }
+            .filter { !$0.isEmpty }
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    // Seeds 15 and 19 end in an unterminated line with a `\r`.
+    @Test(arguments: [0, 1, 2, 3, 15, 19].map { ($0 % 2 == 0, UInt64($0)) } as [(Bool, UInt64)])
+    func batchesAndLinesGiveEveryLineOnceInOrder(finalNewline: Bool, seed: UInt64) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = Self.text(finalNewline: finalNewline, seed: seed)
+        let path = directory.appendingPathComponent("lines.jsonl").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let expected = Self.expected(text)
+
+        var single: [String] = []
+        try LineReader(path: path).forEachLine { single.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(single.count == expected.count)
+        #expect(Self.firstDifference(single, expected) == nil)
+
+        for maxLines in [1, 7, 4096] {
+            var batched: [String] = []
+            var largest = 0
+            try LineReader(path: path).forEachBatch(maxLines: maxLines) { lines in
+                largest = max(largest, lines.count)
+                batched += lines.map { String(decoding: $0, as: UTF8.self) }
+            }
+            #expect(batched.count == expected.count, "maxLines \(maxLines)")
+            #expect(Self.firstDifference(batched, expected) == nil, "maxLines \(maxLines)")
+            #expect(largest <= maxLines)
+        }
+    }
+}

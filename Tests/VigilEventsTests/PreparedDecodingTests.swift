@@ -1,0 +1,95 @@
+import Testing
+import VigilEvents
+
+/// `EventDecoder.prepare` parses a batch on several threads (issue 11); decoding the prepared
+/// messages must give exactly what decoding them one by one gives: outcomes, batches (category codes
+/// in order of first appearance included) and counters. The inputs are `ExtractorPathsTests`'
+/// generated events, with mutations, so invalid, escaped, non-finite and too-large messages are among them.
+@Suite struct PreparedDecodingTests {
+    static func decoder(fastPath: Bool, parseThreads: Int) -> EventDecoder {
+        var configuration = DecoderConfiguration(models: [creditSchema, ExtractorPathsTests.multiclass], maxEventBytes: 200,
+                                                 maxCategoriesPerFeature: 8)
+        configuration.fastPath = fastPath
+        configuration.parseThreads = parseThreads
+        return EventDecoder(configuration: configuration)
+    }
+
+    static func inputs(seed: UInt64, count: Int) -> [[UInt8]] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in
+            var bytes = Array(ExtractorPathsTests.event(&random).utf8)
+            if Int.random(in: 0..<3, using: &random) == 0 { ExtractorPathsTests.mutate(&bytes, &random) }
+            return bytes
+        }
+    }
+
+    /// Decodes `inputs` one by one with `reference` and, after `prepare`, with `candidate`, and
+    /// checks that both give the same. `order` is the order of the candidate's `decode` calls.
+    static func compare(_ inputs: [[UInt8]], reference: EventDecoder, candidate: EventDecoder, order: [Int]? = nil,
+                        afterPrepare: (inout [UInt8]) -> Void = { _ in }) {
+        let order = order ?? Array(inputs.indices)
+        // One buffer holding every message, so that `afterPrepare` can overwrite them in place.
+        var buffer = inputs.flatMap { $0 }
+        var starts = [0]
+        for input in inputs { starts.append(starts.last! + input.count) }
+        let mismatches: Int = buffer.withUnsafeMutableBytes { storage in
+            let messages = inputs.indices.map { UnsafeRawBufferPointer(rebasing: storage[starts[$0]..<starts[$0 + 1]]) }
+            candidate.prepare(messages)
+            var bytes = Array(storage)
+            afterPrepare(&bytes)
+            storage.copyBytes(from: bytes)
+            var mismatches = 0
+            for index in order {
+                let expected = inputs[index].withUnsafeBytes {
+                    reference.decode($0, partition: 1, offset: Int64(index), processingTimeMillis: 1_778_486_400_000)
+                }
+                let got = candidate.decode(messages[index], partition: 1, offset: Int64(index), processingTimeMillis: 1_778_486_400_000)
+                if got != expected { mismatches += 1 }
+            }
+            return mismatches
+        }
+        #expect(mismatches == 0)
+        let expectedBatches = reference.takeBatches(), batches = candidate.takeBatches()
+        #expect(batches.count == expectedBatches.count)
+        for (a, b) in zip(batches, expectedBatches) {
+            let identical = a.isIdentical(to: b)   // not inside #expect: it would print both batches
+            #expect(identical, "model \(a.model)")
+        }
+        let sameCounters = candidate.takeCounters() == reference.takeCounters()
+        #expect(sameCounters)
+    }
+
+    @Test(arguments: [(0, 2), (1, 2), (2, 3), (3, 4), (4, 1)] as [(UInt64, Int)])
+    func preparedMessagesDecodeAsOneByOne(seed: UInt64, threads: Int) {
+        let inputs = Self.inputs(seed: seed, count: 500)
+        for fastPath in [true, false] {
+            Self.compare(inputs, reference: Self.decoder(fastPath: fastPath, parseThreads: 1),
+                         candidate: Self.decoder(fastPath: fastPath, parseThreads: threads))
+        }
+    }
+
+    @Test func smallBatchesParseOnTheCallingThreadAlike() {
+        let decoder = Self.decoder(fastPath: true, parseThreads: 2), reference = Self.decoder(fastPath: true, parseThreads: 1)
+        for (seed, count) in [(10, 1), (11, EventDecoder.minimumParallelBatch - 1), (12, EventDecoder.minimumParallelBatch)] as [(UInt64, Int)] {
+            Self.compare(Self.inputs(seed: seed, count: count), reference: reference, candidate: decoder)
+        }
+    }
+
+    /// Entry texts (category names, ids, model names) are copied at parse time: overwriting the
+    /// messages afterwards changes nothing. Every byte becomes a space, which is valid JSON nowhere.
+    @Test func preparedResultsOutliveTheMessagesBytes() {
+        let inputs = Self.inputs(seed: 20, count: 300)
+        Self.compare(inputs, reference: Self.decoder(fastPath: true, parseThreads: 1), candidate: Self.decoder(fastPath: true, parseThreads: 2),
+                     afterPrepare: { bytes in for i in bytes.indices { bytes[i] = UInt8(ascii: " ") } })
+    }
+
+    /// Decoding out of order (or another buffer) drops what remains prepared; those messages are
+    /// parsed again when decoded, with the same results.
+    @Test func decodingOutOfOrderParsesTheRestAgain() {
+        let inputs = Self.inputs(seed: 30, count: 200)
+        var order = Array(inputs.indices)
+        order.swapAt(50, 120)
+        Self.compare(inputs, reference: Self.decoder(fastPath: true, parseThreads: 1), candidate: Self.decoder(fastPath: true, parseThreads: 2),
+                     order: order)
+    }
+}
