@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import VigilStats
 @testable import VigilAgent
 
 /// `LineReader` hands out lines one at a time (`forEachLine`) or in batches (`forEachBatch`, which
@@ -11,7 +12,7 @@ import TestSupport
     /// About 2.6 MiB of lines of 0 to 2,000 bytes, some ending in `\r\n`, some empty, some longer
     /// than a chunk's remainder.
     static func text(finalNewline: Bool, seed: UInt64) -> String {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         var lines: [String] = []
         var size = 0
         var index = 0
@@ -29,18 +30,6 @@ import TestSupport
     /// The first index where `a` and `b` differ (not the whole arrays: lines are long).
     static func firstDifference(_ a: [String], _ b: [String]) -> Int? {
         zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (a.count == b.count ? nil : min(a.count, b.count))
-    }
-
-    /// SplitMix64, for reproducible line lengths.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
     }
 
     /// Split by bytes (Swift's `Character` would read `\r\n` as one). A `\r` is dropped only

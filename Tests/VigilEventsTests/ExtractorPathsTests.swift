@@ -61,14 +61,7 @@ import VigilEvents
             for (offset, input) in inputs.enumerated() {
                 #expect(f.decode(input, offset: Int64(offset)) == s.decode(input, offset: Int64(offset)), "\(String(decoding: input, as: UTF8.self))")
             }
-            let fastBatches = f.takeBatches(), slowBatches = s.takeBatches()
-            #expect(fastBatches.count == slowBatches.count)
-            for (a, b) in zip(fastBatches, slowBatches) {
-                let identical = a.isIdentical(to: b)   // not inside #expect: it would print both batches
-                #expect(identical, "model \(a.model)")
-            }
-            let sameCounters = f.takeCounters() == s.takeCounters()
-            #expect(sameCounters)
+            expectSameOutput(f, s)
         }
     }
 

@@ -49,14 +49,7 @@ import VigilEvents
             return mismatches
         }
         #expect(mismatches == 0)
-        let expectedBatches = reference.takeBatches(), batches = candidate.takeBatches()
-        #expect(batches.count == expectedBatches.count)
-        for (a, b) in zip(batches, expectedBatches) {
-            let identical = a.isIdentical(to: b)   // not inside #expect: it would print both batches
-            #expect(identical, "model \(a.model)")
-        }
-        let sameCounters = candidate.takeCounters() == reference.takeCounters()
-        #expect(sameCounters)
+        expectSameOutput(candidate, reference)
     }
 
     @Test(arguments: [(0, 2), (1, 2), (2, 3), (3, 4), (4, 1)] as [(UInt64, Int)])

@@ -1,3 +1,4 @@
+import Testing
 import VigilEvents
 
 /// The golden set's model (shared/golden/config.yaml): features in config order.
@@ -57,4 +58,17 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
     }
+}
+
+/// Takes both decoders' batches and counters and expects them identical (batch by batch, so a
+/// failure names the model instead of printing every column).
+func expectSameOutput(_ candidate: EventDecoder, _ reference: EventDecoder, sourceLocation: SourceLocation = #_sourceLocation) {
+    let batches = candidate.takeBatches(), expectedBatches = reference.takeBatches()
+    #expect(batches.count == expectedBatches.count, sourceLocation: sourceLocation)
+    for (a, b) in zip(batches, expectedBatches) {
+        let identical = a.isIdentical(to: b)   // not inside #expect: it would print both batches
+        #expect(identical, "model \(a.model)", sourceLocation: sourceLocation)
+    }
+    let sameCounters = candidate.takeCounters() == reference.takeCounters()
+    #expect(sameCounters, sourceLocation: sourceLocation)
 }
