@@ -119,7 +119,12 @@ package final class EventDecoder {
     /// Each later `decode` of the next prepared message, the same buffer, takes its parse from
     /// here; decoding anything else first (another message, or a message out of order) drops what
     /// remains prepared, and those messages are parsed again when decoded. Outcomes, batches and
-    /// counters are the same either way. The messages' memory need only last for this call.
+    /// counters are the same either way.
+    ///
+    /// A prepared parse is matched to its `decode` by buffer address and length, not by content:
+    /// a buffer must not be reused for another message before it is decoded or the next `prepare`
+    /// (an empty one drops everything prepared). The parsed texts are copies, so the messages'
+    /// memory itself may go once `prepare` returns.
     package func prepare(_ messages: [UnsafeRawBufferPointer]) {
         prepared = messages
         preparedNext = 0

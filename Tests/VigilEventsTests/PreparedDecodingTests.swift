@@ -85,4 +85,23 @@ import VigilEvents
         Self.compare(inputs, reference: Self.decoder(fastPath: true, parseThreads: 1), candidate: Self.decoder(fastPath: true, parseThreads: 2),
                      order: order)
     }
+
+    /// An empty `prepare` drops what an earlier one left undecoded (the Kafka loop calls it for
+    /// every input each poll): a new message in the same buffer is then parsed, not matched to
+    /// the stale parse. Both events have the same length; only the income differs.
+    @Test func emptyPrepareDropsWhatIsLeft() {
+        let first = Array(validEvent.utf8)
+        let second = Array(validEvent.replacing(#""income":45.68"#, with: #""income":99.25"#).utf8)
+        #expect(first.count == second.count)
+        let decoder = EventDecoder(creditSchema)   // Self.decoder's 200-byte limit rejects validEvent
+        var buffer = first
+        let incomes: [Double] = buffer.withUnsafeMutableBytes { storage in
+            decoder.prepare([UnsafeRawBufferPointer(storage)])
+            decoder.prepare([])
+            storage.copyBytes(from: second)
+            _ = decoder.decode(UnsafeRawBufferPointer(storage), partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000)
+            return decoder.takeBatches().first.map { Array($0.numeric[0]) } ?? []
+        }
+        #expect(incomes == [99.25])
+    }
 }

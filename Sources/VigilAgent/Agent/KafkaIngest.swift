@@ -199,7 +199,9 @@ final class KafkaIngest: Sendable {
                 for message in messages where message.topicIndex < payloads.count && message.topicIndex != labelsIndex {
                     payloads[message.topicIndex].append(message.payload)
                 }
-                for (index, batch) in payloads.enumerated() where !batch.isEmpty { pipelines.prepare(input: index, batch) }
+                // Empty ones too: that drops whatever an earlier poll prepared and did not decode,
+                // whose buffers librdkafka has since freed.
+                for (index, batch) in payloads.enumerated() { pipelines.prepare(input: index, batch) }
             }) { message in
                 let replayed = coordinator?.isReplay(topicIndex: message.topicIndex, partition: message.partition, offset: message.offset) ?? false
                 if replayed == pendingCounted {
