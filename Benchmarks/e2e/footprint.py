@@ -42,10 +42,12 @@ def log(message):
     print(f"[footprint] {message}", file=sys.stderr, flush=True)
 
 
-def standard_config(work, profile):
-    path = os.path.join(work, "standard.yaml")
+def standard_config(work, profile, max_window_samples=None):
+    name = f"standard-cap{max_window_samples}.yaml" if max_window_samples else "standard.yaml"
+    path = os.path.join(work, name)
     with open(path, "w") as f:
-        f.write(events.config_yaml(profile, window="{size: 5m, slide: 1m, lateness: 30s}", start_from="latest", topic=TOPIC))
+        f.write(events.config_yaml(profile, window="{size: 5m, slide: 1m, lateness: 30s}", start_from="latest", topic=TOPIC,
+                                   max_window_samples=max_window_samples))
     return path
 
 
@@ -284,13 +286,15 @@ def main():
     parser.add_argument("--interval", type=float, default=60, help="cpu: seconds measured")
     parser.add_argument("--no-labels", action="store_true",
                         help="events without labels (no per-event ROC AUC pairs kept); results get the suffix -unlabelled")
+    parser.add_argument("--max-window-samples", type=int, metavar="N",
+                        help="the model's max_window_samples (default: the SPEC's 100,000); results get the suffix -capN")
     args = parser.parse_args()
     global LABELS
     LABELS = not args.no_labels
-    suffix = "-unlabelled" if args.no_labels else ""
+    suffix = ("-unlabelled" if args.no_labels else "") + (f"-cap{args.max_window_samples}" if args.max_window_samples else "")
     os.makedirs(args.work, exist_ok=True)
     _, profile, _ = prepare_reference(args.vigil, args.work)
-    config = standard_config(args.work, profile)
+    config = standard_config(args.work, profile, args.max_window_samples)
     results = {}
     unknown = [what for what in args.what if what not in ("size", "startup", "cpu", "soak")]
     if unknown:
