@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "VigilSyncTests", dependencies: ["VigilSync"]),
         .testTarget(name: "VigilStatsTests", dependencies: ["VigilStats", "TestSupport", .product(name: "Numerics", package: "swift-numerics")]),
-        .testTarget(name: "VigilEventsTests", dependencies: ["VigilEvents", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilEventsTests", dependencies: ["VigilEvents", "VigilStats", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilKafkaTests", dependencies: ["VigilKafka", "VigilSync", "TestSupport"]),
         .testTarget(
             name: "VigilExpositionTests",

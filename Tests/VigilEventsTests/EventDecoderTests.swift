@@ -1,5 +1,6 @@
 import Testing
 import VigilEvents
+import VigilStats
 
 @Suite struct EventDecoderTests {
     // MARK: Rejections

@@ -1,5 +1,6 @@
 import Testing
 import VigilEvents
+import VigilStats
 
 /// The extractor's fast path (simdjson DOM) and slow path (On-Demand walk) must give the same
 /// batches, outcomes and counters for every input (issue 11). The slow path is the one the decoder

@@ -1,5 +1,6 @@
 import Testing
 import VigilEvents
+import VigilStats
 
 /// `EventDecoder.prepare` parses a batch on several threads (issue 11); decoding the prepared
 /// messages must give exactly what decoding them one by one gives: outcomes, batches (category codes

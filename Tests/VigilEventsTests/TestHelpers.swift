@@ -47,19 +47,6 @@ extension EventDecoder {
     }
 }
 
-/// Seeded SplitMix64 (Steele et al.), for reproducible random inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// Takes both decoders' batches and counters and expects them identical (batch by batch, so a
 /// failure names the model instead of printing every column).
 func expectSameOutput(_ candidate: EventDecoder, _ reference: EventDecoder, sourceLocation: SourceLocation = #_sourceLocation) {
