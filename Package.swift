@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "VigilAgent",
             dependencies: [
-                "VigilStats", "VigilEvents", "VigilKafka", "VigilExposition", "VigilAlerting", "VigilSync",
+                "VigilStats", "VigilEvents", "VigilKafka", "VigilExposition", "VigilAlerting", "VigilSync", "CSimdJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -602,4 +602,32 @@ vigil_json_status vigil_json_batch_result(const vigil_json_extractor *extractor,
     return result.status;
 }
 
+int64_t vigil_json_parse_number_array(const void *text, size_t length, double *out, size_t capacity) {
+    try {
+        simdjson::padded_string padded(static_cast<const char *>(text), length);
+        ondemand::parser parser;
+        ondemand::document document;
+        ondemand::array array;
+        if (parser.iterate(padded).get(document) != simdjson::SUCCESS || document.get_array().get(array) != simdjson::SUCCESS) {
+            return -1;
+        }
+        size_t count = 0;
+        for (auto element : array) {
+            double value;
+            if (count == capacity || element.get_double().get(value) != simdjson::SUCCESS || !std::isfinite(value)) { return -1; }
+            out[count++] = value;
+        }
+        // Nothing may follow the array (On-Demand does not look past where the walk ended).
+        const char *end = padded.data() + length;
+        const char *after = nullptr;
+        if (document.current_location().get(after) == simdjson::SUCCESS) {
+            while (after < end && (*after == ' ' || *after == '\n' || *after == '\r' || *after == '\t')) { ++after; }
+            if (after != end) { return -1; }
+        }
+        return static_cast<int64_t>(count);
+    } catch (...) {
+        return -1;   // std::bad_alloc from the padded copy or the parser's buffers
+    }
+}
+
 }  // extern "C"

@@ -106,6 +106,54 @@ import VigilStats
         #expect(reports[2].datasetDrift?.features == 1)
         batch.model = 0
     }
+
+    /// Sample arrays are parsed by simdjson (start-up, issue 11); every number must come out as the
+    /// standard library's correctly rounded `Double(_:)` (glibc `strtod`, the independent reference)
+    /// reads its text, bit for bit: shortest and 17-digit forms, integers past 2^53 and 2^64,
+    /// exponents, subnormals, underflow to zero, and -0.
+    @Test func sampleArraysReadEveryNumberAsTheStandardLibraryDoes() throws {
+        var random = SplitMix64(seed: 11)
+        var tokens = ["0", "-0", "-0.0", "1e-400", "-1e-400", "4.9e-324", "2.2250738585072011e-308", "1.7976931348623157e308",
+                      "9007199254740993", "-9223372036854775809", "18446744073709551616", "123456789012345678901234567890",
+                      "0.1", "1E+2", "1e0", "-2.5E-3", "0.30000000000000004", "7.0e-10"]
+        for _ in 0..<20_000 {
+            let bits = random.next()
+            let value = Double(bitPattern: bits)
+            guard value.isFinite else { continue }
+            switch bits % 4 {
+            case 0: tokens.append("\(value)")                                                 // shortest round trip
+            case 1: tokens.append(String(format: "%.17g", value))
+            case 2: tokens.append(String(format: "%.*e", Int32((bits >> 8) % 20), (Double(bits >> 11) / 0x1p53 - 0.5) * 600))
+            default: tokens.append(String(Int64(bitPattern: bits) >> (bits >> 58)))            // integers of every size
+            }
+        }
+        let separators = [",", ", ", " ,\n\t", ",\r\n  "]
+        var json = #"{"features":[{"name":"x","sample":["#
+        for (index, token) in tokens.enumerated() {
+            if index > 0 { json += separators[index % separators.count] }
+            json += token
+        }
+        json += #"]},{"name":"y","sample": [ ]}],"sample_count":"sample"}"#
+        let arrays = try #require(SampleArrays(Array(json.utf8)))
+        try #require(arrays.samples.count == 2)
+        #expect(arrays.samples[1].isEmpty)
+        let expected = tokens.map { Double($0)! }
+        try #require(arrays.samples[0].count == expected.count)
+        let mismatches = zip(tokens, zip(arrays.samples[0], expected)).filter { $1.0.bitPattern != $1.1.bitPattern }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        #expect(String(decoding: arrays.stripped, as: UTF8.self)
+            == #"{"features":[{"name":"x","sample_index":0},{"name":"y","sample_index":1}],"sample_count":"sample"}"#)
+    }
+
+    /// What simdjson declines: numbers JSON does not allow but `Double(_:)` reads (as before), and
+    /// arrays that are not numbers at all (nil: the caller then reports the profile's own error).
+    @Test func sampleArraysOutsideJSONNumbersKeepTheirEarlierReading() throws {
+        let lenient = try #require(SampleArrays(Array(#"{"sample":[01, 1., -.5, 2.e1]}"#.utf8)))
+        #expect(lenient.samples == [[1, 1, -0.5, 20]])
+        for invalid in ["[1,,2]", "[1 2]", "[true]", "[1,]", "[NaN]", "[+1]", "[1e400]", "[1", "[[1]]", #"["1"]"#] {
+            #expect(SampleArrays(Array(#"{"sample":\#(invalid)}"#.utf8)) == nil, "\(invalid)")
+        }
+    }
 }
 
 /// Builds `EventBatch`es by hand for pipeline tests.

@@ -107,6 +107,16 @@ void vigil_json_extract_batch(vigil_json_extractor *extractor, const void *const
 vigil_json_status vigil_json_batch_result(const vigil_json_extractor *extractor, size_t index,
                                           const vigil_json_entry **entries, size_t *count);
 
+/// Parses `text` (`length` bytes), a JSON array of numbers such as `[1, -2.5e3, 0]`, into `out`
+/// (room for `capacity` values), each number correctly rounded to the nearest double (`-0` stays
+/// negative zero). Returns how many there were, or -1 when `text` is not exactly such an array
+/// (any other value, invalid JSON, trailing content), a number lies beyond a double's range, there
+/// are more than `capacity` numbers, or memory could not be allocated. Thread-safe.
+///
+/// For reference profiles' samples (100,000 numbers per feature): some five times faster than
+/// `strtod` one number at a time, which made up most of the agent's start-up (issue 11).
+int64_t vigil_json_parse_number_array(const void *text, size_t length, double *out, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif
