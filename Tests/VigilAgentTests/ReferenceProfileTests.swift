@@ -29,6 +29,23 @@ import VigilStats
         #expect(error?.description.contains("format 2 is not supported") == true)
     }
 
+    /// PSI bins (SPEC §7) are intervals between ascending edges, which `Binning.count` relies on:
+    /// a profile whose edges are out of order is refused when loaded, naming the feature.
+    @Test func psiEdgesOutOfOrderAreAClearError() throws {
+        let path = try TestSupport.temporaryDirectory().appendingPathComponent("edges.json").path
+        try ProfileFile.write(try Self.goldenProfile(), to: path)
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let key = try #require(text.range(of: "\"psi_edges\":"))
+        let open = try #require(text[key.upperBound...].firstIndex(of: "["))
+        let close = try #require(text[open...].firstIndex(of: "]"))
+        let edges = text[text.index(after: open)..<close].split(separator: ",")
+        try #require(edges.count >= 2)
+        text.replaceSubrange(text.index(after: open)..<close, with: edges.reversed().joined(separator: ","))
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: ProfileFile.Error.self) { try ProfileFile.read(path) }
+        #expect(error?.description.contains("psi_edges are not in ascending order") == true, "\(String(describing: error))")
+    }
+
     @Test func aConfigurationNamingAMismatchedProfileFailsWithTheKeyPath() throws {
         let profile = try Self.goldenProfile()
         let dir = try TestSupport.temporaryDirectory()

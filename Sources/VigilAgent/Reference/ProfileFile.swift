@@ -221,6 +221,8 @@ package enum ProfileFile {
                 min: o.min, max: o.max, median: o.median, mad: o.mad, distinctValues: distinct, psiEdges: edges,
                 psiCounts: o.psi_bin_counts ?? [], valueCounts: valueCounts, sample: sample)
             guard profile.psiCounts.count == edges.count + 1 || count == 0 else { throw Error("feature \(name): psi_bin_counts do not match psi_edges") }
+            // SPEC §7's bins (−∞, e1], (e1, e2], … need them in order (`Binning.count` relies on it).
+            guard zip(edges, edges.dropFirst()).allSatisfy({ $0 <= $1 }) else { throw Error("feature \(name): psi_edges are not in ascending order") }
             guard zip(sample, sample.dropFirst()).allSatisfy({ $0 <= $1 }) else { throw Error("feature \(name): sample is not sorted") }
             return ColumnProfile(name: name, kind: .numeric(profile), count: count, missing: missing)
         case "categorical":

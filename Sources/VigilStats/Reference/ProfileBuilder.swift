@@ -75,17 +75,23 @@ package enum ProfileBuilder {
 /// is the number of edges strictly below x.
 package enum Binning {
     /// Counts the non-missing values of `values` per bin into `counts` (edges.count + 1 slots)
-    /// and returns how many fall outside [bins.min, bins.max].
+    /// and returns how many fall outside [bins.min, bins.max]. The edges are ascending (profiles
+    /// are checked when loaded; equal edges are fine).
     ///
-    /// Up to 16 edges: each value is compared with all edges at once (SIMD16, edges padded with
-    /// +∞), which avoids the branch mispredictions of a binary search (≈ 3 ns instead of ≈ 15 ns
-    /// per value, measured). More edges: binary search.
-    /// - Complexity: O(n) for ≤ 16 edges, O(n log edges) otherwise; no allocation.
+    /// Up to 14 edges: each value is compared with all edges, min and max at once (SIMD16, unused
+    /// lanes +∞) and the comparison masks are summed per lane, so lane k ends up counting the
+    /// values above edge k; bin counts are the differences of neighbouring lanes. No branch and no
+    /// store per value: ≈ 4 ns per value on the EPYC VM, against ≈ 11–19 ns for a per-value bin
+    /// index and increment and ≈ 15 ns for a binary search (measured). More edges: binary search.
+    /// - Complexity: O(n) for ≤ 14 edges, O(n log edges) otherwise; no allocation.
     package static func count(_ values: UnsafeBufferPointer<Double>, bins: ReferenceBins, into counts: UnsafeMutableBufferPointer<Int>) -> Int {
-        if bins.edges.count <= 16 {
-            var padded = SIMD16<Double>(repeating: .infinity)
-            for (i, e) in bins.edges.enumerated() { padded[i] = e }
-            return countSIMD16(values, edges: padded, min: bins.min, max: bins.max, into: counts)
+        if bins.edges.count <= 14 {
+            var lanes = SIMD16<Double>(repeating: .infinity)
+            for (i, e) in bins.edges.enumerated() { lanes[i] = e }
+            // x > min.nextDown ⟺ x ≥ min, for every x that is not NaN.
+            lanes[14] = bins.min.nextDown
+            lanes[15] = bins.max
+            return countSIMD16(values, lanes: lanes, edgeCount: bins.edges.count, into: counts)
         }
         return bins.edges.withUnsafeBufferPointer { edges in
             var outside = 0
@@ -97,19 +103,27 @@ package enum Binning {
         }
     }
 
+    /// `lanes`: the `edgeCount` edges, +∞ up to lane 13, min.nextDown in lane 14, max in lane 15.
     // Kept a separate, non-generic function: inlined into a closure it ran 8× slower (measured).
     @inline(never)
-    static func countSIMD16(_ values: UnsafeBufferPointer<Double>, edges: SIMD16<Double>, min: Double, max: Double,
+    static func countSIMD16(_ values: UnsafeBufferPointer<Double>, lanes: SIMD16<Double>, edgeCount: Int,
                             into counts: UnsafeMutableBufferPointer<Int>) -> Int {
-        var outside = 0
+        // above[k]: values x with lanes[k] < x (NaN compares false everywhere).
+        var above = SIMD16<Int64>(repeating: 0)
         let one = SIMD16<Int64>(repeating: 1), zero = SIMD16<Int64>(repeating: 0)
-        for value in values where !value.isNaN {
-            let below = edges .< SIMD16<Double>(repeating: value)
-            let index = Int(zero.replacing(with: one, where: below).wrappedSum())
-            counts[index] &+= 1
-            outside &+= (value < min || value > max) ? 1 : 0
+        var present = 0
+        for value in values {
+            above &+= zero.replacing(with: one, where: lanes .< SIMD16<Double>(repeating: value))
+            present &+= value.isNaN ? 0 : 1
         }
-        return outside
+        // Ascending edges: the edges below x are a prefix, so bin i holds above[i-1] − above[i].
+        var previous = present
+        for i in 0..<edgeCount {
+            counts[i] &+= previous &- Int(above[i])
+            previous = Int(above[i])
+        }
+        counts[edgeCount] &+= previous
+        return (present &- Int(above[14])) &+ Int(above[15])
     }
 
     /// Branch-light binary search over sorted edges. x must not be NaN.

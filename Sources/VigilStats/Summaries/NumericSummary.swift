@@ -56,20 +56,38 @@ package struct NumericSummary: Sendable {
         isSampleSorted = false
         var seen = before
         let limit = limit
-        if seen < limit, sample.capacity < seen + added {
-            // Grow geometrically (never past `limit`), and once per call rather than per value.
-            sample.reserveCapacity(Swift.min(limit, Swift.max(seen + added, 2 * sample.capacity)))
-        }
-        for value in slice where !value.isNaN {
-            if seen < limit {
-                sample.append(value)
-            } else {
-                // Lemire's multiply-shift: a uniform index in 0...seen without a division.
-                let j = Int(truncatingIfNeeded: random.next().multipliedFullWidth(by: UInt64(seen + 1)).high)
-                if j < limit { sample[j] = value }
+        var index = 0
+        if seen < limit {
+            if sample.capacity < seen + added {
+                // Grow geometrically (never past `limit`), and once per call rather than per value.
+                sample.reserveCapacity(Swift.min(limit, Swift.max(seen + added, 2 * sample.capacity)))
             }
-            seen += 1
+            // Filling: runs of present values are copied whole.
+            var run = 0
+            while index < slice.count, seen < limit {
+                if slice[index].isNaN {
+                    if run < index { sample.append(contentsOf: UnsafeBufferPointer(rebasing: slice[run..<index])) }
+                    run = index + 1
+                } else {
+                    seen += 1
+                }
+                index += 1
+            }
+            if run < index { sample.append(contentsOf: UnsafeBufferPointer(rebasing: slice[run..<index])) }
         }
+        guard index < slice.count else { return }
+        // Replacing: one draw per present value, in the same order as one value at a time. Through
+        // the buffer, hoisted: `sample[j] = value` checked uniqueness on every store (issue 11).
+        var generator = random
+        sample.withUnsafeMutableBufferPointer { reservoir in
+            for value in UnsafeBufferPointer(rebasing: slice[index...]) where !value.isNaN {
+                // Lemire's multiply-shift: a uniform index in 0...seen without a division.
+                let j = Int(truncatingIfNeeded: generator.next().multipliedFullWidth(by: UInt64(seen + 1)).high)
+                if j < limit { reservoir[j] = value }
+                seen += 1
+            }
+        }
+        random = generator
     }
 
     /// Sorts the sample in place, once: a pane whose time has passed is sorted when its first
