@@ -2,7 +2,7 @@
 //
 // - Window update: what a pane does with one decoded batch of 4096 events × 20 numeric features
 //   (moments, PSI bin counts against the reference's 9 edges, out-of-range count, reservoir sample),
-//   and the pieces alone: `Moments.add`, `Binning.bin`, `CategoricalSummary.add`.
+//   and the pieces alone: `Moments.add`, `Binning.count`, `Binning.bin`, `CategoricalSummary.add`.
 //   Target: ≥ 50 M feature-values/s on one core and no allocation per batch after warm-up.
 // - Window evaluation: one window of 100 000 events (5 panes of 20 000, as size 300 s / slide 60 s)
 //   × (20 numeric + 5 categorical) features against a 100 000-row reference, every statistic
@@ -105,6 +105,28 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(moments.count)
     } setup: {
         Batch(rows: Shape.batchRows, seed: 2)
+    }
+
+    // What the window update uses (`NumericSummary.add`): every value against all edges at once,
+    // counted per lane, plus the out-of-range count.
+    Benchmark("kernel: Binning.count 20×4096, 9 edges", configuration: kernelConfig) { (benchmark: Benchmark, state: ([ReferenceBins], Batch)) in
+        let (bins, batch) = state
+        let values = batch.numericValues
+        let start = ContinuousClock.now
+        var outside = 0
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { counts in   // on the stack
+            counts.initialize(repeating: 0)
+            for f in 0..<Shape.numericFeatures {
+                batch.numeric[f].withUnsafeBufferPointer { column in
+                    outside &+= Binning.count(column, bins: bins[f], into: counts)
+                }
+            }
+            blackHole(counts[0])
+        }
+        recordRate(benchmark, values: values, since: start)
+        blackHole(outside)
+    } setup: {
+        (Reference(seed: 1).bins, Batch(rows: Shape.batchRows, seed: 2))
     }
 
     Benchmark("kernel: Binning.bin 20×4096, 9 edges", configuration: kernelConfig) { (benchmark: Benchmark, state: ([ReferenceBins], Batch)) in
