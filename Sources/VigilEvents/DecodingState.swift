@@ -91,23 +91,31 @@ struct DecodingState {
             stamp = 1
         }
         var fields = FieldEntries()
-        for index in entries.indices {
-            let path = Int(entries[index].path)
-            guard path >= 0, path + 1 < roleStarts.count else { continue }
-            var roleIndex = roleStarts[path]
-            let roleEnd = roleStarts[path + 1]
-            while roleIndex < roleEnd {
-                defer { roleIndex += 1 }
-                switch roles[roleIndex] {
-                case .model: fields.model = index
-                case .id: fields.id = index
-                case .timestamp: fields.timestamp = index
-                case .features: fields.features = index
-                case .prediction: fields.prediction = index
-                case .label: fields.label = index
-                case .feature(let union):
-                    unionEntries[union] = Int32(truncatingIfNeeded: index)
-                    unionStamps[union] = stamp
+        let stamp = stamp
+        // Through buffers taken once per message: array subscripts on `self` checked uniqueness
+        // (and re-read the arrays) at every store, per entry (issue 11).
+        unionEntries.withUnsafeMutableBufferPointer { unionEntries in
+            unionStamps.withUnsafeMutableBufferPointer { unionStamps in
+                roleStarts.withUnsafeBufferPointer { roleStarts in
+                    roles.withUnsafeBufferPointer { roles in
+                        for index in entries.indices {
+                            let path = Int(entries[index].path)
+                            guard path >= 0, path + 1 < roleStarts.count else { continue }
+                            for role in roles[roleStarts[path]..<roleStarts[path + 1]] {
+                                switch role {
+                                case .model: fields.model = index
+                                case .id: fields.id = index
+                                case .timestamp: fields.timestamp = index
+                                case .features: fields.features = index
+                                case .prediction: fields.prediction = index
+                                case .label: fields.label = index
+                                case .feature(let union):
+                                    unionEntries[union] = Int32(truncatingIfNeeded: index)
+                                    unionStamps[union] = stamp
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -143,9 +151,17 @@ struct DecodingState {
         guard let model else { return reject(.unknownModel, model: nil) }
 
         let featureStart = modelFeatureStarts[model], featureEnd = modelFeatureStarts[model + 1]
-        for feature in featureStart..<featureEnd {
-            let union = modelFeatureUnion[feature]
-            modelFeatureEntries[feature - featureStart] = unionStamps[union] == stamp ? unionEntries[union] : -1
+        modelFeatureEntries.withUnsafeMutableBufferPointer { modelFeatureEntries in
+            unionEntries.withUnsafeBufferPointer { unionEntries in
+                unionStamps.withUnsafeBufferPointer { unionStamps in
+                    modelFeatureUnion.withUnsafeBufferPointer { modelFeatureUnion in
+                        for feature in featureStart..<featureEnd {
+                            let union = modelFeatureUnion[feature]
+                            modelFeatureEntries[feature - featureStart] = unionStamps[union] == stamp ? unionEntries[union] : -1
+                        }
+                    }
+                }
+            }
         }
         models[model].append(
             entries: entries, fields: fields, features: modelFeatureEntries,
