@@ -78,6 +78,9 @@ package struct NumericSummary: Sendable {
         guard index < slice.count else { return }
         // Replacing: one draw per present value, in the same order as one value at a time. Through
         // the buffer, hoisted: `sample[j] = value` checked uniqueness on every store (issue 11).
+        // Past filling the sample holds exactly `limit` values (`trim` keeps it so), so every slot
+        // j < limit below is in the buffer.
+        precondition(sample.count == limit, "reservoir past filling holds \(sample.count) values, limit \(limit)")
         var generator = random
         sample.withUnsafeMutableBufferPointer { reservoir in
             for value in UnsafeBufferPointer(rebasing: slice[index...]) where !value.isNaN {
