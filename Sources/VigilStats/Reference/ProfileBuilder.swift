@@ -23,7 +23,10 @@ package enum ProfileBuilder {
         var edges: [Double] = []
         if !present.isEmpty {
             for i in 1..<psiBins {
-                let edge = Quantile.linear(sorted: present, Double(i) / Double(psiBins))!
+                // Never below the previous edge: two quantiles in one interval of the data, taken on
+                // either side of numpy's lerp switch (t = 0.5), could otherwise come an ulp out of
+                // order, and profiles need ascending edges (`Binning.count`, the loader's check).
+                let edge = Swift.max(Quantile.linear(sorted: present, Double(i) / Double(psiBins))!, edges.last ?? -.infinity)
                 if edges.last != edge { edges.append(edge) }
             }
         }
