@@ -1,7 +1,17 @@
 // Plain C API over simdjson: see include/CSimdJSON.h.
 //
-// Two paths give the same entries:
-// - Fast path: simdjson's DOM parser validates the whole document (its stage 2 is compiled for this
+// Three paths give the same entries; each declines to the next what it cannot represent exactly:
+// - Scanner: one validating pass over the bytes for the common event shape (objects, strings of
+//   printable ASCII without escapes, numbers whose value Clinger's fast path gives exactly,
+//   true/false/null), reading keys through the same path trie and key-order prediction as the
+//   others. It builds nothing: values at configured paths become entries as they are read. It
+//   declines (DOM runs) on anything else: an escape, a byte outside printable ASCII inside a
+//   string, an array, NaN/Infinity, a number with more than 18 digits or a decimal exponent beyond
+//   ±22, a non-integer where the number text is needed, any syntax error, nesting past `max_depth`.
+//   So whatever it accepts is valid JSON (RFC 8259's grammar, checked token by token, and ASCII
+//   needs no UTF-8 check), and every value it reports is the one DOM reports (issue 11: simdjson's
+//   stage 2 and the tape walk were ~35 % of a replay's CPU).
+// - DOM path: simdjson's DOM parser validates the whole document (its stage 2 is compiled for this
 //   CPU, AVX2 or AVX-512, chosen at run time) and only the configured paths are then read from the
 //   parsed tape. It declines (and the slow path runs) on anything it cannot represent exactly:
 //   a parse error of any kind, a top level that is not an object, and a non-integer number at a
@@ -10,11 +20,16 @@
 //   so anything invalid anywhere is reported, not just in the values Vigil reads (On-Demand alone
 //   would skip unvisited values without validating them); it also reads Python's NaN/Infinity and
 //   numbers beyond a double's range. Stage 1 validates UTF-8 for the whole input. The On-Demand
-//   code is compiled for baseline x86-64 (simdjson's "fallback" kernel), hence the fast path.
-// Integer `-0` reads as 0 (text "0") on both paths, as Python's json reads it (DOM stores it so).
+//   code is compiled for baseline x86-64 (simdjson's "fallback" kernel), hence DOM before it.
+// Integer `-0` reads as 0 (text "0") on every path, as Python's json reads it (DOM stores it so).
+// The statuses come from DOM or On-Demand alone: the scanner only ever accepts or declines.
 #include "CSimdJSON.h"
 
 #include <simdjson.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <cmath>
 #include <cstring>
@@ -152,14 +167,54 @@ bool is_json_number(std::string_view token) noexcept {
     return i == n;
 }
 
+/// The closing quote of a string whose content starts at `content`, when the content is printable
+/// ASCII without escapes (bytes 0x20-0x7F but `\\`); nullptr otherwise (the scanner declines).
+/// Reads 16 bytes at a time: the document buffer's zero padding stops the search at its end.
+inline const char *plain_string_end(const char *content) noexcept {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    for (const char *at = content;; at += 16) {
+        __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(at));
+        // Signed: bytes from 0x80 (not ASCII) compare below 0x20 like control characters.
+        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
+                                    _mm_cmplt_epi8(bytes, space));
+        if (unsigned mask = unsigned(_mm_movemask_epi8(stop))) {
+            const char *hit = at + __builtin_ctz(mask);
+            return *hit == '"' ? hit : nullptr;
+        }
+    }
+#else
+    for (const char *at = content;; at++) {
+        unsigned char c = static_cast<unsigned char>(*at);
+        if (c == '"') { return at; }
+        if (c == '\\' || c < 0x20 || c >= 0x80) { return nullptr; }
+    }
+#endif
+}
+
+inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+inline const char *skip_space(const char *at) noexcept {
+    while (*at == ' ' || *at == '\n' || *at == '\r' || *at == '\t') { at++; }
+    return at;
+}
+
+/// Powers of ten a double holds exactly (Clinger's fast path).
+constexpr double exact_powers_of_ten[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                          1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 }  // namespace
 
 struct vigil_json_extractor {
     ondemand::parser parser;
     simdjson::dom::parser dom;
     size_t dom_capacity = 0;
-    bool fast_path = true;
-    /// Decimal text of integers read by the fast path (entry index, offset into `number_text`);
+    /// Which paths run before the On-Demand walk (`vigil_json_extractor_set_paths`).
+    bool scanner_enabled = true;
+    bool dom_enabled = true;
+    /// Documents each path finished: scanner, DOM, On-Demand (any status).
+    uint64_t finished[3] = {0, 0, 0};
+    /// Decimal text of integers read by the DOM path (entry index, offset into `number_text`);
     /// entries point into it once the walk is over (it may reallocate while it grows).
     std::vector<char> number_text;
     std::vector<std::pair<size_t, size_t>> number_text_entries;
@@ -299,7 +354,7 @@ struct vigil_json_extractor {
             double number;
             token = trim_trailing_space(token);
             if (value.get_double().get(number) == simdjson::SUCCESS) {
-                if (token == "-0") {   // an integer: 0, as the fast path (and Python's json) reads it
+                if (token == "-0") {   // an integer: 0, as DOM (and Python's json) reads it
                     emit(node, VIGIL_JSON_NUMBER, 0, "0", 1);
                     return VIGIL_JSON_OK;
                 }
@@ -319,7 +374,7 @@ struct vigil_json_extractor {
         }
     }
 
-    /// Fast path: reads the configured paths of a validated DOM object (the DOM parser's own
+    /// DOM path: reads the configured paths of a validated DOM object (the DOM parser's own
     /// limit, `max_depth`, is stricter than the slow path's, so no depth check is needed).
     /// False: decline, the slow path decides.
     bool fast_object(simdjson::dom::object object, const Node *node) {
@@ -397,7 +452,7 @@ struct vigil_json_extractor {
         return false;
     }
 
-    /// The fast path over the padded copy in `buffer`; false: decline.
+    /// The DOM path over the padded copy in `buffer`; false: decline.
     bool fast_extract(size_t length) {
         if (dom_capacity < length) {
             size_t capacity = dom_capacity * 2;
@@ -417,6 +472,160 @@ struct vigil_json_extractor {
         return true;
     }
 
+    // Scanner (see the top of this file). Each function takes the position of a token's first byte
+    // and returns the position after it, or nullptr to decline. The document buffer holds the
+    // message followed by zero bytes, which no token accepts, so no read passes its padding.
+
+    const char *scan_object(const char *at, const Node *node, uint32_t depth) {
+        uint64_t instance = ++objects_walked;
+        size_t position = 0;
+        at = skip_space(at + 1);
+        if (*at == '}') { return at + 1; }
+        for (;;) {
+            if (*at != '"') { return nullptr; }
+            const char *close = plain_string_end(at + 1);
+            if (close == nullptr) { return nullptr; }
+            // The key stays in the buffer, padded: `same_key` may read past it.
+            const Node *next = child(node, std::string_view(at + 1, size_t(close - at - 1)), position++);
+            at = skip_space(close + 1);
+            if (*at != ':') { return nullptr; }
+            at = skip_space(at + 1);
+            size_t start = entries.size();
+            at = scan_value(at, next, depth);
+            if (at == nullptr) { return nullptr; }
+            if (next != nullptr) {
+                Occurrence &seen = occurrences[size_t(next - nodes.data())];
+                if (seen.object == instance) {
+                    for (size_t i = seen.start; i < seen.end; i++) { entries[i].path = -1; }
+                }
+                seen = Occurrence{instance, start, entries.size()};
+            }
+            at = skip_space(at);
+            if (*at == ',') {
+                at = skip_space(at + 1);
+                continue;
+            }
+            return *at == '}' ? at + 1 : nullptr;
+        }
+    }
+
+    /// A value held by a container whose nesting level is `depth`; `node` may be null (not read).
+    const char *scan_value(const char *at, const Node *node, uint32_t depth) {
+        switch (*at) {
+        case '{':
+            if (depth + 1 > max_depth) { return nullptr; }
+            emit(node, VIGIL_JSON_OBJECT);
+            return scan_object(at, node, depth + 1);
+        case '"': {
+            const char *close = plain_string_end(at + 1);
+            if (close == nullptr) { return nullptr; }
+            emit(node, VIGIL_JSON_STRING, 0, at + 1, size_t(close - at - 1));
+            return close + 1;
+        }
+        case 't':
+            if (std::memcmp(at, "true", 4) != 0) { return nullptr; }
+            emit(node, VIGIL_JSON_TRUE, 1);
+            return at + 4;
+        case 'f':
+            if (std::memcmp(at, "false", 5) != 0) { return nullptr; }
+            emit(node, VIGIL_JSON_FALSE, 0);
+            return at + 5;
+        case 'n':
+            if (std::memcmp(at, "null", 4) != 0) { return nullptr; }
+            emit(node, VIGIL_JSON_NULL);
+            return at + 4;
+        case '-':
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
+            return scan_number(at, node);
+        default:
+            return nullptr;   // arrays, NaN, Infinity, invalid: DOM or On-Demand decides
+        }
+    }
+
+    /// A number by RFC 8259's grammar, read as DOM reads it: an integer of up to 18 digits as an
+    /// int64 (so `-0` is 0), anything else as the correctly rounded double, which Clinger's fast
+    /// path gives when the digits (at most 18) form an integer m ≤ 2^53 and the decimal exponent e
+    /// is within ±22: m and 10^|e| are then exact doubles and one IEEE division or multiplication
+    /// rounds once. Declines otherwise.
+    const char *scan_number(const char *at, const Node *node) {
+        const char *start = at;
+        bool negative = *at == '-';
+        if (negative) { at++; }
+        uint64_t mantissa = 0;
+        size_t digits = 0;
+        if (*at == '0') {
+            at++;
+            if (is_digit(*at)) { return nullptr; }   // a leading zero: not JSON
+        } else if (is_digit(*at)) {
+            const char *first = at;
+            while (is_digit(*at)) {
+                mantissa = mantissa * 10 + uint64_t(*at - '0');
+                at++;
+                if (at - first > 18) { return nullptr; }   // before the mantissa could overflow
+            }
+            digits = size_t(at - first);
+        } else {
+            return nullptr;
+        }
+        bool integer = true;
+        int64_t exponent = 0;
+        if (*at == '.') {
+            integer = false;
+            const char *first = ++at;
+            while (is_digit(*at)) {
+                mantissa = mantissa * 10 + uint64_t(*at - '0');
+                at++;
+                if (digits + size_t(at - first) > 18) { return nullptr; }
+            }
+            if (at == first) { return nullptr; }
+            exponent = -int64_t(at - first);
+        }
+        if (*at == 'e' || *at == 'E') {
+            integer = false;
+            at++;
+            bool below = *at == '-';
+            if (*at == '+' || *at == '-') { at++; }
+            if (!is_digit(*at)) { return nullptr; }
+            int64_t power = 0;
+            while (is_digit(*at)) {
+                if (power < 100000) { power = power * 10 + (*at - '0'); }
+                at++;
+            }
+            exponent += below ? -power : power;
+        }
+        bool needs_text = node != nullptr && node->needs_number_text;
+        if (integer) {
+            double value = negative ? -double(int64_t(mantissa)) : double(int64_t(mantissa));
+            if (mantissa == 0) { value = 0; }   // `-0`: the integer 0, as DOM and Python's json read it
+            if (needs_text && node->path >= 0) {
+                if (mantissa == 0) {
+                    emit(node, VIGIL_JSON_NUMBER, 0, "0", 1);
+                } else {
+                    emit(node, VIGIL_JSON_NUMBER, value, start, size_t(at - start));
+                }
+            } else {
+                emit(node, VIGIL_JSON_NUMBER, value);
+            }
+            return at;
+        }
+        if (needs_text) { return nullptr; }   // DOM declines too: On-Demand keeps the raw text
+        if (exponent < -22 || exponent > 22 || mantissa > (uint64_t(1) << 53)) { return nullptr; }
+        double value = double(mantissa);
+        value = exponent < 0 ? value / exact_powers_of_ten[-exponent] : value * exact_powers_of_ten[exponent];
+        emit(node, VIGIL_JSON_NUMBER, negative ? -value : value);
+        return at;
+    }
+
+    /// The scanner over the padded copy of `length` bytes in `buffer`; false: decline.
+    bool scan(size_t length) {
+        const char *begin = reinterpret_cast<const char *>(buffer.get());
+        const char *at = skip_space(begin);
+        if (*at != '{') { return false; }
+        at = scan_object(at, &nodes[0], 1);
+        return at != nullptr && skip_space(at) == begin + length;
+    }
+
     vigil_json_status extract(const void *bytes, size_t length) {
         entries.clear();
         if (length > max_bytes) { return VIGIL_JSON_CAPACITY; }
@@ -433,8 +642,21 @@ struct vigil_json_extractor {
         if (length > 0) { std::memcpy(buffer.get(), bytes, length); }
         std::memset(buffer.get() + length, 0, simdjson::SIMDJSON_PADDING);
 
-        if (fast_path && max_depth >= 1 && fast_extract(length)) { return VIGIL_JSON_OK; }
-        entries.clear();
+        if (scanner_enabled && max_depth >= 1) {
+            if (scan(length)) {
+                finished[0]++;
+                return VIGIL_JSON_OK;
+            }
+            entries.clear();
+        }
+        if (dom_enabled && max_depth >= 1) {
+            if (fast_extract(length)) {
+                finished[1]++;
+                return VIGIL_JSON_OK;
+            }
+            entries.clear();
+        }
+        finished[2]++;
 
         // Grow the parser geometrically (iterate alone would reallocate to each new maximum length).
         if (parser.capacity() < length) {
@@ -566,8 +788,13 @@ int32_t vigil_json_extractor_add_path(vigil_json_extractor *extractor, const cha
     return extractor->add_path(keys, lengths, count);
 }
 
-void vigil_json_extractor_set_fast_path(vigil_json_extractor *extractor, int enabled) {
-    extractor->fast_path = enabled != 0;
+void vigil_json_extractor_set_paths(vigil_json_extractor *extractor, int paths) {
+    extractor->scanner_enabled = (paths & VIGIL_JSON_PATH_SCANNER) != 0;
+    extractor->dom_enabled = (paths & VIGIL_JSON_PATH_DOM) != 0;
+}
+
+void vigil_json_extractor_finished(const vigil_json_extractor *extractor, uint64_t counts[3]) {
+    for (int i = 0; i < 3; i++) { counts[i] = extractor->finished[i]; }
 }
 
 void vigil_json_extractor_needs_number_text(vigil_json_extractor *extractor, int32_t path) {

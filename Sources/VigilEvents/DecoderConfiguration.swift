@@ -1,3 +1,5 @@
+internal import CSimdJSON
+
 /// What an `EventDecoder` decodes: the models served by one topic and where their fields live.
 package struct DecoderConfiguration: Sendable {
     /// The models served by one topic; an event's `DecodeOutcome` and batch name a model by its index here.
@@ -10,9 +12,9 @@ package struct DecoderConfiguration: Sendable {
     /// unless the model's `ModelSchema.maxCategories` says otherwise; beyond it new names all map
     /// to one overflow code named `EventDecoder.overflowCategory`, counted `category_overflow`.
     package var maxCategoriesPerFeature: Int
-    /// Whether the extractor may take its fast path (simdjson's DOM parser, see CSimdJSON); false
-    /// forces the On-Demand walk, for tests and fuzzing that check both give the same batches.
-    package var fastPath = true
+    /// The paths the extractor may take before its On-Demand walk (see CSimdJSON): all of them by
+    /// default; tests and fuzzing turn them off to check that every path gives the same batches.
+    package var extractorPaths: ExtractorPaths = .all
     /// Threads that parse a batch given to `EventDecoder.prepare` (the calling thread and up to
     /// `parseThreads - 1` pool threads); 1 parses on the calling thread alone.
     package var parseThreads = 1
@@ -27,5 +29,24 @@ package struct DecoderConfiguration: Sendable {
         self.fields = fields
         self.maxEventBytes = maxEventBytes
         self.maxCategoriesPerFeature = maxCategoriesPerFeature
+    }
+}
+
+/// The extractor's paths that may run before its On-Demand walk (CSimdJSON's `vigil_json_path`).
+package struct ExtractorPaths: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    package let rawValue: Int32
+    package init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// One validating pass for the common event shape, building nothing.
+    package static let scanner = ExtractorPaths(rawValue: Int32(VIGIL_JSON_PATH_SCANNER.rawValue))
+    /// simdjson's DOM parser, then a walk of its tape.
+    package static let dom = ExtractorPaths(rawValue: Int32(VIGIL_JSON_PATH_DOM.rawValue))
+    package static let all: ExtractorPaths = [.scanner, .dom]
+    /// Every combination, for tests comparing them; `[]` is the On-Demand walk alone.
+    package static let combinations: [ExtractorPaths] = [.all, .dom, .scanner, []]
+
+    package var description: String {
+        let names = [(ExtractorPaths.scanner, "scanner"), (.dom, "DOM")].filter { contains($0.0) }.map(\.1) + ["On-Demand"]
+        return names.joined(separator: " > ")
     }
 }

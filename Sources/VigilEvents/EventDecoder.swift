@@ -37,7 +37,7 @@ package final class EventDecoder {
             guard let extractor = vigil_json_extractor_create(maxEventBytes, UInt32(Self.maximumDepth)) else {
                 fatalError("EventDecoder: out of memory creating the JSON extractor")
             }
-            if !configuration.fastPath { vigil_json_extractor_set_fast_path(extractor, 0) }
+            vigil_json_extractor_set_paths(extractor, configuration.extractorPaths.rawValue)
             return extractor
         }
         extractor = extractors[0]
@@ -181,6 +181,18 @@ package final class EventDecoder {
     /// Counts since the last call, then reset.
     package func takeCounters() -> DecoderCounters {
         state.takeCounters()
+    }
+
+    /// How many documents each of the extractor's paths finished since the decoder was created
+    /// (over all parse threads): which path the events took, for tests that must know.
+    package var documentsFinished: (scanner: UInt64, dom: UInt64, onDemand: UInt64) {
+        var total: (scanner: UInt64, dom: UInt64, onDemand: UInt64) = (0, 0, 0)
+        for extractor in extractors {
+            var counts: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &counts) { vigil_json_extractor_finished(extractor, $0.baseAddress!.assumingMemoryBound(to: UInt64.self)) }
+            total = (total.scanner + counts.0, total.dom + counts.1, total.onDemand + counts.2)
+        }
+        return total
     }
 
     /// Registers a path of keys with the extractor; -1 (never matched) for an empty path.

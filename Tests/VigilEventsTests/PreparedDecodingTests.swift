@@ -7,10 +7,10 @@ import VigilStats
 /// in order of first appearance included) and counters. The inputs are `ExtractorPathsTests`'
 /// generated events, with mutations, so invalid, escaped, non-finite and too-large messages are among them.
 @Suite struct PreparedDecodingTests {
-    static func decoder(fastPath: Bool, parseThreads: Int) -> EventDecoder {
+    static func decoder(_ paths: ExtractorPaths = .all, parseThreads: Int) -> EventDecoder {
         var configuration = DecoderConfiguration(models: [creditSchema, ExtractorPathsTests.multiclass], maxEventBytes: 200,
                                                  maxCategoriesPerFeature: 8)
-        configuration.fastPath = fastPath
+        configuration.extractorPaths = paths
         configuration.parseThreads = parseThreads
         return EventDecoder(configuration: configuration)
     }
@@ -56,14 +56,13 @@ import VigilStats
     @Test(arguments: [(0, 2), (1, 2), (2, 3), (3, 4), (4, 1)] as [(UInt64, Int)])
     func preparedMessagesDecodeAsOneByOne(seed: UInt64, threads: Int) {
         let inputs = Self.inputs(seed: seed, count: 500)
-        for fastPath in [true, false] {
-            Self.compare(inputs, reference: Self.decoder(fastPath: fastPath, parseThreads: 1),
-                         candidate: Self.decoder(fastPath: fastPath, parseThreads: threads))
+        for paths in ExtractorPaths.combinations {
+            Self.compare(inputs, reference: Self.decoder(paths, parseThreads: 1), candidate: Self.decoder(paths, parseThreads: threads))
         }
     }
 
     @Test func smallBatchesParseOnTheCallingThreadAlike() {
-        let decoder = Self.decoder(fastPath: true, parseThreads: 2), reference = Self.decoder(fastPath: true, parseThreads: 1)
+        let decoder = Self.decoder(parseThreads: 2), reference = Self.decoder(parseThreads: 1)
         for (seed, count) in [(10, 1), (11, EventDecoder.minimumParallelBatch - 1), (12, EventDecoder.minimumParallelBatch)] as [(UInt64, Int)] {
             Self.compare(Self.inputs(seed: seed, count: count), reference: reference, candidate: decoder)
         }
@@ -73,7 +72,7 @@ import VigilStats
     /// messages afterwards changes nothing. Every byte becomes a space, which is valid JSON nowhere.
     @Test func preparedResultsOutliveTheMessagesBytes() {
         let inputs = Self.inputs(seed: 20, count: 300)
-        Self.compare(inputs, reference: Self.decoder(fastPath: true, parseThreads: 1), candidate: Self.decoder(fastPath: true, parseThreads: 2),
+        Self.compare(inputs, reference: Self.decoder(parseThreads: 1), candidate: Self.decoder(parseThreads: 2),
                      afterPrepare: { bytes in for i in bytes.indices { bytes[i] = UInt8(ascii: " ") } })
     }
 
@@ -83,7 +82,7 @@ import VigilStats
         let inputs = Self.inputs(seed: 30, count: 200)
         var order = Array(inputs.indices)
         order.swapAt(50, 120)
-        Self.compare(inputs, reference: Self.decoder(fastPath: true, parseThreads: 1), candidate: Self.decoder(fastPath: true, parseThreads: 2),
+        Self.compare(inputs, reference: Self.decoder(parseThreads: 1), candidate: Self.decoder(parseThreads: 2),
                      order: order)
     }
 

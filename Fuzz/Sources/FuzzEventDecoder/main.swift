@@ -4,8 +4,10 @@
 // decoders: the golden model with a multiclass model next to it on default flat paths, and a
 // nested mapping (dotted paths, paths sharing prefixes, small size and category limits) with two
 // models sharing features. After every input the batches are checked for column-length invariants.
-// Each configuration runs twice, with the extractor's fast path (simdjson DOM) and without it
-// (On-Demand walk): outcomes, batches and counters must be identical (differential fuzzing).
+// Each configuration runs with every combination of the extractor's first paths (its scanner,
+// simdjson DOM) and with the On-Demand walk alone: outcomes, batches and counters must be
+// identical (differential fuzzing).
+
 import VigilEvents
 
 /// Golden model (shared/golden/config.yaml) plus a multiclass one: flat default paths.
@@ -74,30 +76,36 @@ func check(_ batches: [EventBatch], _ configuration: DecoderConfiguration) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: start, count: count)
-    // Fresh decoders per input, so a finding reproduces from its input alone.
+    // Fresh decoders per input, so a finding reproduces from its input alone. Each combination of
+    // the extractor's first paths (scanner, DOM) against the On-Demand walk alone.
     for configuration in [flatConfiguration, nestedConfiguration] {
         var slowConfiguration = configuration
-        slowConfiguration.fastPath = false
-        let fast = EventDecoder(configuration: configuration), slow = EventDecoder(configuration: slowConfiguration)
-        let whole = fast.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000)
-        precondition(whole == slow.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000),
-                     "fast and slow paths decide differently")
-        var offset: Int64 = 1
-        var lineStart = 0
-        for i in 0...count where i == count || input[i] == UInt8(ascii: "\n") {
-            if i > lineStart {
-                let line = UnsafeRawBufferPointer(rebasing: input[lineStart..<i])
-                let outcome = fast.decode(line, partition: 1, offset: offset, processingTimeMillis: 0)
-                precondition(outcome == slow.decode(line, partition: 1, offset: offset, processingTimeMillis: 0), "fast and slow paths decide differently")
-                offset += 1
+        slowConfiguration.extractorPaths = []
+        for paths in ExtractorPaths.combinations where paths != [] {
+            var fastConfiguration = configuration
+            fastConfiguration.extractorPaths = paths
+            let fast = EventDecoder(configuration: fastConfiguration), slow = EventDecoder(configuration: slowConfiguration)
+            let whole = fast.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000)
+            precondition(whole == slow.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000),
+                         "\(paths) and On-Demand decide differently")
+            var offset: Int64 = 1
+            var lineStart = 0
+            for i in 0...count where i == count || input[i] == UInt8(ascii: "\n") {
+                if i > lineStart {
+                    let line = UnsafeRawBufferPointer(rebasing: input[lineStart..<i])
+                    let outcome = fast.decode(line, partition: 1, offset: offset, processingTimeMillis: 0)
+                    precondition(outcome == slow.decode(line, partition: 1, offset: offset, processingTimeMillis: 0),
+                                 "\(paths) and On-Demand decide differently")
+                    offset += 1
+                }
+                lineStart = i + 1
             }
-            lineStart = i + 1
+            let fastBatches = fast.takeBatches(), slowBatches = slow.takeBatches()
+            precondition(fastBatches.count == slowBatches.count && zip(fastBatches, slowBatches).allSatisfy { $0.isIdentical(to: $1) },
+                         "\(paths) and On-Demand give different batches")
+            precondition(fast.takeCounters() == slow.takeCounters(), "\(paths) and On-Demand count differently")
+            check(fastBatches, configuration)
         }
-        let fastBatches = fast.takeBatches(), slowBatches = slow.takeBatches()
-        precondition(fastBatches.count == slowBatches.count && zip(fastBatches, slowBatches).allSatisfy { $0.isIdentical(to: $1) },
-                     "fast and slow paths give different batches")
-        precondition(fast.takeCounters() == slow.takeCounters(), "fast and slow paths count differently")
-        check(fastBatches, configuration)
     }
     return 0
 }

@@ -1,4 +1,5 @@
-// A plain C API over simdjson (DOM parser, On-Demand for what DOM declines), for Vigil's event decoder.
+// A plain C API over simdjson (a scanner of its own for the common event shape, then simdjson's DOM
+// parser, then On-Demand for what DOM declines), for Vigil's event decoder.
 //
 // The extractor is configured once with a set of key paths (each path a list of object keys from
 // the top-level object). Parsing a message validates the whole document (UTF-8, syntax of every
@@ -79,9 +80,22 @@ int32_t vigil_json_extractor_add_path(vigil_json_extractor *extractor, const cha
 /// Integer `-0` reads as the number 0 with text "0".
 void vigil_json_extractor_needs_number_text(vigil_json_extractor *extractor, int32_t path);
 
-/// Enables (the default) or disables the fast path (simdjson's DOM parser); disabled, every
-/// document takes the On-Demand walk. Both give the same entries; tests and fuzzing compare them.
-void vigil_json_extractor_set_fast_path(vigil_json_extractor *extractor, int enabled);
+/// The paths a document may take before the On-Demand walk, which always remains (see extractor.cpp).
+typedef enum vigil_json_path {
+    /// One validating pass for the common event shape, building nothing.
+    VIGIL_JSON_PATH_SCANNER = 1,
+    /// simdjson's DOM parser, then a walk of its tape.
+    VIGIL_JSON_PATH_DOM = 2,
+} vigil_json_path;
+
+/// Sets which paths run first (`vigil_json_path` flags; both by default, the scanner first); 0
+/// leaves every document to the On-Demand walk. All give the same entries; tests and fuzzing
+/// compare them.
+void vigil_json_extractor_set_paths(vigil_json_extractor *extractor, int paths);
+
+/// How many documents each path finished since the extractor was created: `counts[0]` the
+/// scanner, `counts[1]` DOM, `counts[2]` the On-Demand walk (whatever the status). For tests.
+void vigil_json_extractor_finished(const vigil_json_extractor *extractor, uint64_t counts[3]);
 
 /// Parses one document (`length` bytes at `bytes`; copied into an internal padded buffer, so
 /// `bytes` may be released after the call). On `VIGIL_JSON_OK`, `*entries` and `*count` describe
