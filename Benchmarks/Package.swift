@@ -1,5 +1,6 @@
 // swift-tools-version:6.2
-// Benchmarks of the VigilStats core (package-benchmark); run with `make bench` from the root.
+// Benchmarks of the VigilStats core, the exposition and the event decoder (package-benchmark); run
+// with `make bench` from the root.
 //
 // A separate package so the main build never pulls in the benchmark machinery. VigilStats's API
 // is `package` access, which another package cannot see, so this package compiles the same
@@ -34,6 +35,25 @@ let package = Package(
         .target(name: "CTSanSupport", path: "Sources/CTSanSupport"),
         .target(name: "VigilSync", dependencies: ["CTSanSupport"], path: "Sources/VigilSync"),
         .target(name: "VigilExposition", dependencies: ["CZlib", "VigilSync"], path: "Sources/ExpositionCore"),
+        // The event decoder and its simdjson shim: symlinks to the root package's targets.
+        .target(
+            name: "CSimdJSON",
+            path: "Sources/CSimdJSON",
+            cxxSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+        .target(name: "VigilEvents", dependencies: ["VigilStats", "CSimdJSON", "VigilSync"], path: "Sources/VigilEvents"),
+        .executableTarget(
+            name: "DecodeBenchmarks",
+            dependencies: [
+                "VigilEvents",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/DecodeBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
         .executableTarget(
             name: "ExpositionBenchmarks",
             dependencies: [
@@ -56,7 +76,8 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
 
 // The root package's settings (Package.swift there), so VigilStats compiles as it does in the product.

@@ -39,7 +39,7 @@ let package = Package(
             ],
             path: "Sources/VigilStats"
         ),
-        .target(name: "VigilEvents", dependencies: ["VigilStats", "CSimdJSON"], path: "Sources/VigilEvents"),
+        .target(name: "VigilEvents", dependencies: ["VigilStats", "CSimdJSON", "VigilSync"], path: "Sources/VigilEvents"),
         .target(name: "CTSanSupport", path: "Sources/CTSanSupport"),
         .target(name: "VigilSync", dependencies: ["CTSanSupport"], path: "Sources/VigilSync"),
         .target(name: "VigilExposition", dependencies: ["CZlib", "VigilSync"], path: "Sources/ExpositionCore"),

@@ -70,6 +70,7 @@ struct Node {
     bool needs_number_text = false;       // the caller reads a number's raw text at this path
     std::vector<std::string> keys;        // child keys, each followed by 8 NUL bytes (for `same_key`)
     std::vector<uint32_t> lengths;        // child key lengths (without the padding)
+    std::vector<uint8_t> plain;           // per child key: printable ASCII without '"' or '\\' (see `scan_object`)
     std::vector<uint32_t> children;       // node index per child key
     std::vector<uint32_t> table;          // open addressing: child slot + 1, 0 = empty; size power of 2
     /// Key order prediction: at field position i of the last object walked at this node, the child
@@ -240,7 +241,7 @@ struct vigil_json_extractor {
         entries.reserve(64);
     }
 
-    void emit(const Node *node, vigil_json_kind kind, double number = 0, const char *text = nullptr,
+    __attribute__((always_inline)) void emit(const Node *node, vigil_json_kind kind, double number = 0, const char *text = nullptr,
               size_t length = 0) {
         if (node == nullptr || node->path < 0) { return; }
         entries.push_back(vigil_json_entry{node->path, kind, number, text, length});
@@ -472,6 +473,8 @@ struct vigil_json_extractor {
         return true;
     }
 
+    const char *scan_end = nullptr;       // the end of the document being scanned
+
     // Scanner (see the top of this file). Each function takes the position of a token's first byte
     // and returns the position after it, or nullptr to decline. The document buffer holds the
     // message followed by zero bytes, which no token accepts, so no read passes its padding.
@@ -483,10 +486,28 @@ struct vigil_json_extractor {
         if (*at == '}') { return at + 1; }
         for (;;) {
             if (*at != '"') { return nullptr; }
-            const char *close = plain_string_end(at + 1);
-            if (close == nullptr) { return nullptr; }
-            // The key stays in the buffer, padded: `same_key` may read past it.
-            const Node *next = child(node, std::string_view(at + 1, size_t(close - at - 1)), position++);
+            const Node *next = nullptr;
+            const char *close = nullptr;
+            // The key predicted at this position (the one the last object here had), compared in
+            // place with its closing quote: a plain registered key that matches so is the whole
+            // string token, valid as it stands, with no scan for its end.
+            if (node != nullptr && position < node->predicted.size()) {
+                if (uint32_t entry = node->predicted[position]; entry != 0 && node->plain[entry - 1] != 0) {
+                    size_t length = node->lengths[entry - 1];
+                    if (at + 1 + length < scan_end && at[1 + length] == '"' &&
+                        same_key(at + 1, node->keys[entry - 1].data(), length)) {
+                        next = &nodes[node->children[entry - 1]];
+                        close = at + 1 + length;
+                    }
+                }
+            }
+            if (close == nullptr) {
+                close = plain_string_end(at + 1);
+                if (close == nullptr) { return nullptr; }
+                // The key stays in the buffer, padded: `same_key` may read past it.
+                next = child(node, std::string_view(at + 1, size_t(close - at - 1)), position);
+            }
+            position++;
             at = skip_space(close + 1);
             if (*at != ':') { return nullptr; }
             at = skip_space(at + 1);
@@ -617,16 +638,19 @@ struct vigil_json_extractor {
         return at;
     }
 
-    /// The scanner over the padded copy of `length` bytes in `buffer`; false: decline.
-    bool scan(size_t length) {
-        const char *begin = reinterpret_cast<const char *>(buffer.get());
+    /// The scanner over `length` bytes at `begin`, followed by `SIMDJSON_PADDING` zero bytes;
+    /// false: decline.
+    bool scan(const char *begin, size_t length) {
+        scan_end = begin + length;
         const char *at = skip_space(begin);
         if (*at != '{') { return false; }
         at = scan_object(at, &nodes[0], 1);
         return at != nullptr && skip_space(at) == begin + length;
     }
 
-    vigil_json_status extract(const void *bytes, size_t length) {
+    /// One document: the scanner first (unless `scanner` is false: the caller tried it), then DOM,
+    /// then On-Demand.
+    vigil_json_status extract(const void *bytes, size_t length, bool scanner = true) {
         entries.clear();
         if (length > max_bytes) { return VIGIL_JSON_CAPACITY; }
         if (buffer_capacity < length + simdjson::SIMDJSON_PADDING) {
@@ -642,8 +666,8 @@ struct vigil_json_extractor {
         if (length > 0) { std::memcpy(buffer.get(), bytes, length); }
         std::memset(buffer.get() + length, 0, simdjson::SIMDJSON_PADDING);
 
-        if (scanner_enabled && max_depth >= 1) {
-            if (scan(length)) {
+        if (scanner && scanner_enabled && max_depth >= 1) {
+            if (scan(reinterpret_cast<const char *>(buffer.get()), length)) {
                 finished[0]++;
                 return VIGIL_JSON_OK;
             }
@@ -704,22 +728,28 @@ struct vigil_json_extractor {
     size_t block = 0, block_used = 0;    // the block being filled and its bytes in use
     static constexpr size_t block_size = 256 * 1024;
 
-    /// A copy of `length` bytes at `text` that lives until the next batch; nullptr when out of memory.
-    const char *keep(const char *text, size_t length) {
-        while (block < blocks.size() && blocks[block].size - block_used < length) {
+    /// `size` bytes that live until the next batch; nullptr when out of memory.
+    char *reserve(size_t size) {
+        while (block < blocks.size() && blocks[block].size - block_used < size) {
             block++;
             block_used = 0;
         }
         if (block == blocks.size()) {
-            size_t size = length > block_size ? length : block_size;
-            char *bytes = new (std::nothrow) char[size];
+            size_t bytes_size = size > block_size ? size : block_size;
+            char *bytes = new (std::nothrow) char[bytes_size];
             if (bytes == nullptr) { return nullptr; }
-            blocks.push_back(Block{std::unique_ptr<char[]>(bytes), size});
+            blocks.push_back(Block{std::unique_ptr<char[]>(bytes), bytes_size});
             block_used = 0;
         }
-        char *copy = blocks[block].bytes.get() + block_used;
-        if (length > 0) { std::memcpy(copy, text, length); }
-        block_used += length;
+        char *at = blocks[block].bytes.get() + block_used;
+        block_used += size;
+        return at;
+    }
+
+    /// A copy of `length` bytes at `text` that lives until the next batch; nullptr when out of memory.
+    const char *keep(const char *text, size_t length) {
+        char *copy = reserve(length);
+        if (copy != nullptr && length > 0) { std::memcpy(copy, text, length); }
         return copy;
     }
 
@@ -729,8 +759,28 @@ struct vigil_json_extractor {
         block = 0;
         block_used = 0;
         for (size_t i = 0; i < count; i++) {
-            vigil_json_status status = extract(messages[i], lengths[i]);
+            size_t length = lengths[i];
             size_t start = batch_entries.size();
+            bool scanner_tried = false;
+            if (scanner_enabled && max_depth >= 1 && length <= max_bytes) {
+                // The scanner reads a padded copy kept with the batch, and appends to the batch's
+                // entries directly: its texts point into that copy, so nothing more is copied.
+                if (char *copy = reserve(length + simdjson::SIMDJSON_PADDING)) {
+                    if (length > 0) { std::memcpy(copy, messages[i], length); }
+                    std::memset(copy + length, 0, simdjson::SIMDJSON_PADDING);
+                    std::swap(entries, batch_entries);
+                    bool scanned = scan(copy, length);
+                    if (!scanned) { entries.resize(start); }
+                    std::swap(entries, batch_entries);
+                    scanner_tried = true;
+                    if (scanned) {
+                        finished[0]++;
+                        batch_results.push_back(Result{VIGIL_JSON_OK, start, batch_entries.size() - start});
+                        continue;
+                    }
+                }
+            }
+            vigil_json_status status = extract(messages[i], length, !scanner_tried);
             if (status == VIGIL_JSON_OK) {
                 for (vigil_json_entry entry : entries) {
                     if (entry.text != nullptr) {
@@ -763,6 +813,9 @@ struct vigil_json_extractor {
                 parent.keys.emplace_back(key);
                 parent.keys.back().append(8, '\0');
                 parent.lengths.push_back(uint32_t(key.size()));
+                bool plain = true;
+                for (unsigned char c : key) { plain = plain && c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+                parent.plain.push_back(plain ? 1 : 0);
                 parent.children.push_back(uint32_t(next));
                 parent.rebuild();
             }

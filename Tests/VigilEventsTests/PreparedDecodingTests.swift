@@ -17,9 +17,11 @@ import VigilStats
 
     static func inputs(seed: UInt64, count: Int) -> [[UInt8]] {
         var random = SplitMix64(seed: seed)
-        return (0..<count).map { _ in
-            var bytes = Array(ExtractorPathsTests.event(&random).utf8)
-            if Int.random(in: 0..<3, using: &random) == 0 { ExtractorPathsTests.mutate(&bytes, &random) }
+        return (0..<count).map { index in
+            // Every other one plain (what the scanner takes, unless too large) and never mutated.
+            let plain = index % 2 == 0
+            var bytes = Array(ExtractorPathsTests.event(&random, plain: plain).utf8)
+            if !plain, Int.random(in: 0..<3, using: &random) == 0 { ExtractorPathsTests.mutate(&bytes, &random) }
             return bytes
         }
     }
@@ -57,7 +59,11 @@ import VigilStats
     func preparedMessagesDecodeAsOneByOne(seed: UInt64, threads: Int) {
         let inputs = Self.inputs(seed: seed, count: 500)
         for paths in ExtractorPaths.combinations {
-            Self.compare(inputs, reference: Self.decoder(paths, parseThreads: 1), candidate: Self.decoder(paths, parseThreads: threads))
+            let candidate = Self.decoder(paths, parseThreads: threads)
+            Self.compare(inputs, reference: Self.decoder(paths, parseThreads: 1), candidate: candidate)
+            // The prepared path of each extractor path ran: the scanner took some of the batch.
+            let scanned = candidate.documentsFinished.scanner
+            #expect(paths.contains(.scanner) ? scanned > 20 : scanned == 0, "\(paths): \(scanned)")
         }
     }
 
