@@ -648,23 +648,30 @@ struct vigil_json_extractor {
         return at != nullptr && skip_space(at) == begin + length;
     }
 
-    /// One document: the scanner first (unless `scanner` is false: the caller tried it), then DOM,
-    /// then On-Demand.
-    vigil_json_status extract(const void *bytes, size_t length, bool scanner = true) {
-        entries.clear();
-        if (length > max_bytes) { return VIGIL_JSON_CAPACITY; }
+    /// Copies `length` bytes at `bytes` into `buffer`, followed by `SIMDJSON_PADDING` zero bytes;
+    /// false when out of memory.
+    bool copy_to_buffer(const void *bytes, size_t length) {
         if (buffer_capacity < length + simdjson::SIMDJSON_PADDING) {
             size_t capacity = length + simdjson::SIMDJSON_PADDING;
             if (capacity < buffer_capacity * 2) { capacity = buffer_capacity * 2; }
             buffer.reset(new (std::nothrow) uint8_t[capacity]);
             if (!buffer) {
                 buffer_capacity = 0;
-                return VIGIL_JSON_CAPACITY;
+                return false;
             }
             buffer_capacity = capacity;
         }
         if (length > 0) { std::memcpy(buffer.get(), bytes, length); }
         std::memset(buffer.get() + length, 0, simdjson::SIMDJSON_PADDING);
+        return true;
+    }
+
+    /// One document: the scanner first (unless `scanner` is false: the caller tried it), then DOM,
+    /// then On-Demand.
+    vigil_json_status extract(const void *bytes, size_t length, bool scanner = true) {
+        entries.clear();
+        if (length > max_bytes) { return VIGIL_JSON_CAPACITY; }
+        if (!copy_to_buffer(bytes, length)) { return VIGIL_JSON_CAPACITY; }
 
         if (scanner && scanner_enabled && max_depth >= 1) {
             if (scan(reinterpret_cast<const char *>(buffer.get()), length)) {
@@ -762,22 +769,28 @@ struct vigil_json_extractor {
             size_t length = lengths[i];
             size_t start = batch_entries.size();
             bool scanner_tried = false;
-            if (scanner_enabled && max_depth >= 1 && length <= max_bytes) {
-                // The scanner reads a padded copy kept with the batch, and appends to the batch's
-                // entries directly: its texts point into that copy, so nothing more is copied.
-                if (char *copy = reserve(length + simdjson::SIMDJSON_PADDING)) {
-                    if (length > 0) { std::memcpy(copy, messages[i], length); }
-                    std::memset(copy + length, 0, simdjson::SIMDJSON_PADDING);
-                    std::swap(entries, batch_entries);
-                    bool scanned = scan(copy, length);
-                    if (!scanned) { entries.resize(start); }
-                    std::swap(entries, batch_entries);
-                    scanner_tried = true;
-                    if (scanned) {
-                        finished[0]++;
-                        batch_results.push_back(Result{VIGIL_JSON_OK, start, batch_entries.size() - start});
-                        continue;
+            if (scanner_enabled && max_depth >= 1 && length <= max_bytes && copy_to_buffer(messages[i], length)) {
+                // The scanner appends to the batch's entries directly; their texts, which point
+                // into the message's copy, are then copied next to each other into the batch's
+                // blocks (compact: the decoding thread reads them soon after, from cache).
+                std::swap(entries, batch_entries);
+                bool scanned = scan(reinterpret_cast<const char *>(buffer.get()), length);
+                if (!scanned) { entries.resize(start); }
+                std::swap(entries, batch_entries);
+                scanner_tried = true;
+                if (scanned) {
+                    bool kept = true;
+                    for (size_t e = start; e < batch_entries.size() && kept; e++) {
+                        vigil_json_entry &entry = batch_entries[e];
+                        if (entry.text != nullptr) {
+                            entry.text = keep(entry.text, entry.length);
+                            kept = entry.text != nullptr;
+                        }
                     }
+                    finished[0]++;
+                    if (!kept) { batch_entries.resize(start); }
+                    batch_results.push_back(Result{kept ? VIGIL_JSON_OK : VIGIL_JSON_CAPACITY, start, batch_entries.size() - start});
+                    continue;
                 }
             }
             vigil_json_status status = extract(messages[i], length, !scanner_tried);

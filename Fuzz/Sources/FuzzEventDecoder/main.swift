@@ -84,21 +84,26 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         for paths in ExtractorPaths.combinations where paths != [] {
             var fastConfiguration = configuration
             fastConfiguration.extractorPaths = paths
+            if paths == .all { fastConfiguration.parseThreads = 2 }
             let fast = EventDecoder(configuration: fastConfiguration), slow = EventDecoder(configuration: slowConfiguration)
             let whole = fast.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000)
             precondition(whole == slow.decode(input, partition: 0, offset: 0, processingTimeMillis: 1_778_486_400_000),
                          "\(paths) and On-Demand decide differently")
-            var offset: Int64 = 1
+            var lines: [UnsafeRawBufferPointer] = []
             var lineStart = 0
             for i in 0...count where i == count || input[i] == UInt8(ascii: "\n") {
-                if i > lineStart {
-                    let line = UnsafeRawBufferPointer(rebasing: input[lineStart..<i])
-                    let outcome = fast.decode(line, partition: 1, offset: offset, processingTimeMillis: 0)
-                    precondition(outcome == slow.decode(line, partition: 1, offset: offset, processingTimeMillis: 0),
-                                 "\(paths) and On-Demand decide differently")
-                    offset += 1
-                }
+                if i > lineStart { lines.append(UnsafeRawBufferPointer(rebasing: input[lineStart..<i])) }
                 lineStart = i + 1
+            }
+            // With every path enabled the lines are parsed as one batch first (`prepare`, as the
+            // Kafka loop does with a poll; two threads from 64 lines), then decoded in order.
+            if paths == .all { fast.prepare(lines) }
+            var offset: Int64 = 1
+            for line in lines {
+                let outcome = fast.decode(line, partition: 1, offset: offset, processingTimeMillis: 0)
+                precondition(outcome == slow.decode(line, partition: 1, offset: offset, processingTimeMillis: 0),
+                             "\(paths) and On-Demand decide differently")
+                offset += 1
             }
             let fastBatches = fast.takeBatches(), slowBatches = slow.takeBatches()
             precondition(fastBatches.count == slowBatches.count && zip(fastBatches, slowBatches).allSatisfy { $0.isIdentical(to: $1) },
