@@ -255,6 +255,18 @@ struct vigil_json_extractor {
         return index < 0 ? nullptr : &nodes[size_t(index)];
     }
 
+    /// Records that key node `next` occurred in object `instance` with the entries from `start` on.
+    /// A key repeated in one object: the last occurrence wins with everything below it (as
+    /// JSON.parse and Python's json do), so the earlier one's entries are voided and one `features`
+    /// object never mixes with another.
+    void record_occurrence(const Node *next, uint64_t instance, size_t start) {
+        Occurrence &seen = occurrences[size_t(next - nodes.data())];
+        if (seen.object == instance) {
+            for (size_t i = seen.start; i < seen.end; i++) { entries[i].path = -1; }
+        }
+        seen = Occurrence{instance, start, entries.size()};
+    }
+
     /// Walks an object whose own nesting level is `depth`.
     vigil_json_status walk_object(ondemand::object &object, const Node *node, uint32_t depth) {
         uint64_t instance = ++objects_walked;
@@ -270,16 +282,7 @@ struct vigil_json_extractor {
             size_t start = entries.size();
             vigil_json_status status = walk_value(field.value(), next, depth);
             if (status != VIGIL_JSON_OK) { return status; }
-            if (next != nullptr) {
-                // A key repeated in one object: the last occurrence wins with everything below it
-                // (as JSON.parse and Python's json do), so the earlier one's entries are voided and
-                // one `features` object never mixes with another.
-                Occurrence &seen = occurrences[size_t(next - nodes.data())];
-                if (seen.object == instance) {
-                    for (size_t i = seen.start; i < seen.end; i++) { entries[i].path = -1; }
-                }
-                seen = Occurrence{instance, start, entries.size()};
-            }
+            if (next != nullptr) { record_occurrence(next, instance, start); }
         }
         return VIGIL_JSON_OK;
     }
@@ -387,11 +390,7 @@ struct vigil_json_extractor {
             if (next == nullptr) { continue; }   // validated by the parse, nothing to read below
             size_t start = entries.size();
             if (!fast_value(field.value, next)) { return false; }
-            Occurrence &seen = occurrences[size_t(next - nodes.data())];
-            if (seen.object == instance) {
-                for (size_t i = seen.start; i < seen.end; i++) { entries[i].path = -1; }
-            }
-            seen = Occurrence{instance, start, entries.size()};
+            record_occurrence(next, instance, start);
         }
         return true;
     }
@@ -514,13 +513,7 @@ struct vigil_json_extractor {
             size_t start = entries.size();
             at = scan_value(at, next, depth);
             if (at == nullptr) { return nullptr; }
-            if (next != nullptr) {
-                Occurrence &seen = occurrences[size_t(next - nodes.data())];
-                if (seen.object == instance) {
-                    for (size_t i = seen.start; i < seen.end; i++) { entries[i].path = -1; }
-                }
-                seen = Occurrence{instance, start, entries.size()};
-            }
+            if (next != nullptr) { record_occurrence(next, instance, start); }
             at = skip_space(at);
             if (*at == ',') {
                 at = skip_space(at + 1);
