@@ -10,7 +10,7 @@
 //   ±22, a non-integer where the number text is needed, any syntax error, nesting past `max_depth`.
 //   So whatever it accepts is valid JSON (RFC 8259's grammar, checked token by token, and ASCII
 //   needs no UTF-8 check), and every value it reports is the one DOM reports (issue 11: simdjson's
-//   stage 2 and the tape walk were ~35 % of a replay's CPU).
+//   stages 1 and 2 and the tape walk were ~40 % of a replay's CPU).
 // - DOM path: simdjson's DOM parser validates the whole document (its stage 2 is compiled for this
 //   CPU, AVX2 or AVX-512, chosen at run time) and only the configured paths are then read from the
 //   parsed tape. It declines (and the slow path runs) on anything it cannot represent exactly:
