@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "DecodeBenchmarks",
             dependencies: [
-                "VigilEvents",
+                "VigilEvents", "VigilStats",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/DecodeBenchmarks",

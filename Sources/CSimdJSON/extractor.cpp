@@ -610,16 +610,14 @@ struct vigil_json_extractor {
         }
         bool needs_text = node != nullptr && node->needs_number_text;
         if (integer) {
-            double value = negative ? -double(int64_t(mantissa)) : double(int64_t(mantissa));
-            if (mantissa == 0) { value = 0; }   // `-0`: the integer 0, as DOM and Python's json read it
-            if (needs_text && node->path >= 0) {
-                if (mantissa == 0) {
-                    emit(node, VIGIL_JSON_NUMBER, 0, "0", 1);
-                } else {
-                    emit(node, VIGIL_JSON_NUMBER, value, start, size_t(at - start));
-                }
-            } else {
+            // `-0` is the integer 0 (text "0"), as DOM and Python's json read it.
+            double value = mantissa == 0 ? 0 : negative ? -double(int64_t(mantissa)) : double(int64_t(mantissa));
+            if (!needs_text) {
                 emit(node, VIGIL_JSON_NUMBER, value);
+            } else if (mantissa == 0) {
+                emit(node, VIGIL_JSON_NUMBER, 0, "0", 1);
+            } else {
+                emit(node, VIGIL_JSON_NUMBER, value, start, size_t(at - start));
             }
             return at;
         }
@@ -761,42 +759,29 @@ struct vigil_json_extractor {
         for (size_t i = 0; i < count; i++) {
             size_t length = lengths[i];
             size_t start = batch_entries.size();
-            bool scanner_tried = false;
+            bool scanner_tried = false, scanned = false;
             if (scanner_enabled && max_depth >= 1 && length <= max_bytes && copy_to_buffer(messages[i], length)) {
-                // The scanner appends to the batch's entries directly; their texts, which point
-                // into the message's copy, are then copied next to each other into the batch's
-                // blocks (compact: the decoding thread reads them soon after, from cache).
+                // The scanner appends to the batch's entries directly.
                 std::swap(entries, batch_entries);
-                bool scanned = scan(reinterpret_cast<const char *>(buffer.get()), length);
+                scanned = scan(reinterpret_cast<const char *>(buffer.get()), length);
                 if (!scanned) { entries.resize(start); }
                 std::swap(entries, batch_entries);
                 scanner_tried = true;
-                if (scanned) {
-                    bool kept = true;
-                    for (size_t e = start; e < batch_entries.size() && kept; e++) {
-                        vigil_json_entry &entry = batch_entries[e];
-                        if (entry.text != nullptr) {
-                            entry.text = keep(entry.text, entry.length);
-                            kept = entry.text != nullptr;
-                        }
-                    }
-                    finished[0]++;
-                    if (!kept) { batch_entries.resize(start); }
-                    batch_results.push_back(Result{kept ? VIGIL_JSON_OK : VIGIL_JSON_CAPACITY, start, batch_entries.size() - start});
-                    continue;
-                }
             }
-            vigil_json_status status = extract(messages[i], length, !scanner_tried);
-            if (status == VIGIL_JSON_OK) {
-                for (vigil_json_entry entry : entries) {
-                    if (entry.text != nullptr) {
-                        entry.text = keep(entry.text, entry.length);
-                        if (entry.text == nullptr) {
-                            status = VIGIL_JSON_CAPACITY;
-                            break;
-                        }
-                    }
-                    batch_entries.push_back(entry);
+            vigil_json_status status = VIGIL_JSON_OK;
+            if (scanned) {
+                finished[0]++;
+            } else {
+                status = extract(messages[i], length, !scanner_tried);
+                if (status == VIGIL_JSON_OK) { batch_entries.insert(batch_entries.end(), entries.begin(), entries.end()); }
+            }
+            // Texts point into the message's copy or DOM's strings: copied next to each other into
+            // the batch's blocks (compact: the decoding thread reads them soon after, from cache).
+            for (size_t e = start; status == VIGIL_JSON_OK && e < batch_entries.size(); e++) {
+                vigil_json_entry &entry = batch_entries[e];
+                if (entry.text != nullptr) {
+                    entry.text = keep(entry.text, entry.length);
+                    if (entry.text == nullptr) { status = VIGIL_JSON_CAPACITY; }
                 }
             }
             if (status != VIGIL_JSON_OK) { batch_entries.resize(start); }

@@ -15,23 +15,9 @@
 import Benchmark
 import Foundation
 import VigilEvents
+import VigilStats
 
 let eventsPerSecond = BenchmarkMetric.custom("events/s", polarity: .prefersLarger, useScalingFactor: false)
-
-/// SplitMix64, for seeded events.
-struct Seeded {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-    /// Irwin–Hall: the sum of 12 uniforms − 6, normal-ish.
-    mutating func normal() -> Double { (0..<12).reduce(0) { sum, _ in sum + uniform() } - 6 }
-}
 
 let categories = [
     ["grocery", "travel", "electronics", "fashion", "restaurants", "fuel", "health", "other"],
@@ -57,22 +43,25 @@ func messages(count: Int) -> [UnsafeRawBufferPointer] {
 }
 
 func standardEvents(count: Int) -> [[UInt8]] {
-    var random = Seeded(state: 3)
+    var random = SplitMix64(seed: 3)
+    func uniform() -> Double { Double.random(in: 0..<1, using: &random) }
+    /// Irwin–Hall: the sum of 12 uniforms − 6, normal-ish.
+    func normal() -> Double { (0..<12).reduce(0) { sum, _ in sum + uniform() } - 6 }
     return (0..<count).map { index in
         var features: [String] = []
         for i in 0..<20 {
             let name = String(format: "num_%02d", i)
-            if random.uniform() < 0.01 {
+            if uniform() < 0.01 {
                 features.append("\"\(name)\":null")
             } else {
-                features.append(String(format: "\"%@\":%.7f", name, 10.0 * Double(i + 1) + (2.0 + Double(i)) * random.normal()))
+                features.append(String(format: "\"%@\":%.7f", name, 10.0 * Double(i + 1) + (2.0 + Double(i)) * normal()))
             }
         }
         for (i, names) in categories.enumerated() {
             features.append("\"cat_\(i)\":\"\(names[Int(random.next() % UInt64(names.count))])\"")
         }
-        let score = random.uniform()
-        let label = random.uniform() < score ? 1 : 0
+        let score = uniform()
+        let label = uniform() < score ? 1 : 0
         let event = String(format: "{\"model\":\"bench\",\"id\":\"evt-%012d\",\"ts\":%lld,\"features\":{%@},\"prediction\":%.6f,\"label\":%d}",
                            index, 1_764_000_000_000 + Int64(index / 20), features.joined(separator: ","), score, label)
         return Array(event.utf8)
