@@ -29,18 +29,19 @@ package final class EventDecoder {
     /// another thread costs some microseconds; a message takes one or two).
     package static let minimumParallelBatch = 64
 
+    /// The registered paths and which need number text, for extractors made after `init`.
+    private let extractorPaths: (keys: [[String]], needsText: [Bool])
+    /// `prepare(_:overlapping:)`'s extractors, made on its first call: two sets of
+    /// `pipelineChunks`, one holding the batch being decoded while the other fills.
+    private var pipelineExtractors: [OpaquePointer] = []
+    private var pipelineChunks: Int { 2 * max(configuration.parseThreads, 1) }
+    /// The set holding the pipelined batch, its chunks' first messages and its message sizes.
+    private var pipelineSet = 0
+    private var pipelineStarts: [Int] = []
+    private var pipelineSizes: [Int] = []
+
     package init(configuration: DecoderConfiguration) {
         self.configuration = configuration
-        // simdjson handles documents up to 4 GiB; larger limits are clamped.
-        let maxEventBytes = min(max(configuration.maxEventBytes, 0), 0xFFFF_0000)
-        extractors = (0..<max(configuration.parseThreads, 1)).map { _ in
-            guard let extractor = vigil_json_extractor_create(maxEventBytes, UInt32(Self.maximumDepth)) else {
-                fatalError("EventDecoder: out of memory creating the JSON extractor")
-            }
-            vigil_json_extractor_set_paths(extractor, configuration.extractorPaths.rawValue)
-            return extractor
-        }
-        extractor = extractors[0]
 
         // Feature names over all models (models on one topic share the features path).
         var unionIndex: [String: Int] = [:]
@@ -63,31 +64,26 @@ package final class EventDecoder {
             ))
         }
 
-        // Register every path; several roles may share one.
+        // Every path; several roles may share one. Every extractor gets the same paths in the same
+        // order, hence the same path ids.
         let fields = configuration.fields
-        // Every extractor gets the same paths in the same order, hence the same path ids.
+        var paths: [(keys: [String], role: FieldRole)] = [
+            (fields.model, .model), (fields.id, .id), (fields.timestamp, .timestamp),
+            (fields.features, .features), (fields.prediction, .prediction), (fields.label, .label),
+        ]
+        for (union, name) in unionNames.enumerated() { paths.append((fields.features + [name], .feature(union))) }
+        // Raw number text is read for the id (hashed as written) and for multiclass predictions and
+        // labels (an integer class is named by its digits); elsewhere the extractor may skip it.
+        let classes = configuration.models.contains { $0.prediction == .categorical || $0.label == .categorical }
+        let needsText = paths.map { $0.role == .id || (classes && ($0.role == .prediction || $0.role == .label)) }
+        extractorPaths = (paths.map(\.keys), needsText)
         var assignments: [(path: Int32, role: FieldRole)] = []
-        for extractor in extractors {
-            assignments = [
-                (Self.addPath(extractor, fields.model), .model),
-                (Self.addPath(extractor, fields.id), .id),
-                (Self.addPath(extractor, fields.timestamp), .timestamp),
-                (Self.addPath(extractor, fields.features), .features),
-                (Self.addPath(extractor, fields.prediction), .prediction),
-                (Self.addPath(extractor, fields.label), .label),
-            ]
-            for (union, name) in unionNames.enumerated() {
-                assignments.append((Self.addPath(extractor, fields.features + [name]), .feature(union)))
-            }
-            // Raw number text is read for the id (hashed as written) and for multiclass predictions and
-            // labels (an integer class is named by its digits); elsewhere the extractor may skip it.
-            let classes = configuration.models.contains { $0.prediction == .categorical || $0.label == .categorical }
-            for (path, role) in assignments where path >= 0 {
-                if role == .id || (classes && (role == .prediction || role == .label)) {
-                    vigil_json_extractor_needs_number_text(extractor, path)
-                }
-            }
+        extractors = (0..<max(configuration.parseThreads, 1)).map { _ in
+            let (extractor, ids) = Self.makeExtractor(configuration, paths: paths.map(\.keys), needsText: needsText)
+            assignments = zip(ids, paths).map { ($0, $1.role) }
+            return extractor
         }
+        extractor = extractors[0]
         let pathCount = Int(assignments.map(\.path).max() ?? -1) + 1
         var roleStarts = ContiguousArray<Int>()
         var roles = ContiguousArray<FieldRole>()
@@ -109,7 +105,36 @@ package final class EventDecoder {
     }
 
     deinit {
-        for extractor in extractors { vigil_json_extractor_destroy(extractor) }
+        for extractor in extractors + pipelineExtractors { vigil_json_extractor_destroy(extractor) }
+    }
+
+    /// An extractor with `paths` registered in order, and their ids.
+    private static func makeExtractor(_ configuration: DecoderConfiguration, paths: [[String]],
+                                      needsText: [Bool]) -> (OpaquePointer, [Int32]) {
+        // simdjson handles documents up to 4 GiB; larger limits are clamped.
+        let maxEventBytes = min(max(configuration.maxEventBytes, 0), 0xFFFF_0000)
+        guard let extractor = vigil_json_extractor_create(maxEventBytes, UInt32(Self.maximumDepth)) else {
+            fatalError("EventDecoder: out of memory creating the JSON extractor")
+        }
+        vigil_json_extractor_set_paths(extractor, configuration.extractorPaths.rawValue)
+        let ids = paths.map { addPath(extractor, $0) }
+        for (id, needs) in zip(ids, needsText) where id >= 0 && needs {
+            vigil_json_extractor_needs_number_text(extractor, id)
+        }
+        return (extractor, ids)
+    }
+
+    /// Parses `messages` with one extractor, keeping the results in it.
+    private static func parse(_ messages: ArraySlice<UnsafeRawBufferPointer>, with extractor: OpaquePointer) {
+        var pointers: [UnsafeRawPointer?] = []
+        var lengths: [Int] = []
+        pointers.reserveCapacity(messages.count)
+        lengths.reserveCapacity(messages.count)
+        for message in messages {
+            pointers.append(message.baseAddress)
+            lengths.append(message.count)
+        }
+        vigil_json_extract_batch(extractor, pointers, lengths, messages.count)
     }
 
     /// Parses `messages` ahead of their `decode` calls, on up to `configuration.parseThreads`
@@ -132,18 +157,64 @@ package final class EventDecoder {
         preparedStarts = (0..<threads).map { messages.count * $0 / threads }
         let extractors = extractors, starts = preparedStarts
         let parse = { (part: Int) in
-            let end = part + 1 < starts.count ? starts[part + 1] : messages.count
-            var pointers: [UnsafeRawPointer?] = []
-            var lengths: [Int] = []
-            pointers.reserveCapacity(end - starts[part])
-            lengths.reserveCapacity(end - starts[part])
-            for message in messages[starts[part]..<end] {
-                pointers.append(message.baseAddress)
-                lengths.append(message.count)
-            }
-            vigil_json_extract_batch(extractors[part], pointers, lengths, end - starts[part])
+            Self.parse(messages[starts[part]..<(part + 1 < starts.count ? starts[part + 1] : messages.count)], with: extractors[part])
         }
         if threads == 1 { parse(0) } else { _ = parallelMap(threads, parse) }
+    }
+
+    /// Pipelined preparation (issue 11, replay): parses `messages` while `work` runs, then makes
+    /// them the pipelined batch, which `decodePipelined` decodes by position. `work` typically
+    /// decodes the batch pipelined before, so that parsing one batch and decoding the previous share
+    /// the cores instead of taking turns: `prepare` parsed on every core and then decoding ran on
+    /// one, leaving the other to the window thread, idle a third of the time.
+    ///
+    /// `work` runs on whichever thread takes it first (the caller meanwhile waits), as one of
+    /// `parallelMap`'s iterations; the others parse chunks of `messages`, and a thread done with
+    /// `work` parses what is left. `work` may decode (the pipelined batch is the previous one until
+    /// this returns) but must not call `prepare`. The parsed texts are copies: the messages'
+    /// memory may go once this returns. An empty `messages` just runs `work` and empties the
+    /// pipelined batch. Separate from `prepare`/`decode(_:…)`, which may be used alongside.
+    package func prepare(_ messages: [UnsafeRawBufferPointer], overlapping work: () -> Void) {
+        if pipelineExtractors.isEmpty {
+            pipelineExtractors = (0..<(2 * pipelineChunks)).map { _ in
+                Self.makeExtractor(configuration, paths: extractorPaths.keys, needsText: extractorPaths.needsText).0
+            }
+        }
+        let fill = 1 - pipelineSet
+        let chunks = messages.count >= Self.minimumParallelBatch ? pipelineChunks : min(messages.count, 1)
+        let starts = (0..<chunks).map { messages.count * $0 / chunks }
+        let extractors = Array(pipelineExtractors[(fill * pipelineChunks)...].prefix(chunks))
+        let parse = { (chunk: Int) in
+            Self.parse(messages[starts[chunk]..<(chunk + 1 < chunks ? starts[chunk + 1] : messages.count)], with: extractors[chunk])
+        }
+        if chunks == 0 || configuration.parseThreads <= 1 {
+            work()
+            for chunk in 0..<chunks { parse(chunk) }
+        } else {
+            _ = parallelMap(chunks + 1) { index in
+                if index == 0 { work() } else { parse(index - 1) }
+            }
+        }
+        pipelineSet = fill
+        pipelineStarts = starts
+        pipelineSizes = messages.map(\.count)
+    }
+
+    /// How many messages the last `prepare(_:overlapping:)` parsed.
+    package var pipelinedCount: Int { pipelineSizes.count }
+
+    /// Decodes message `index` of the pipelined batch (see `prepare(_:overlapping:)`), with the
+    /// same outcome and batches as `decode` of the message itself. Each message once, in order.
+    package func decodePipelined(_ index: Int, partition: Int32, offset: Int64, processingTimeMillis: Int64) -> DecodeOutcome {
+        precondition(index >= 0 && index < pipelineSizes.count, "no pipelined message \(index)")
+        var chunk = pipelineStarts.count - 1
+        while pipelineStarts[chunk] > index { chunk -= 1 }
+        var entryStart: UnsafePointer<vigil_json_entry>? = nil
+        var entryCount = 0
+        let status = vigil_json_batch_result(pipelineExtractors[pipelineSet * pipelineChunks + chunk], index - pipelineStarts[chunk],
+                                             &entryStart, &entryCount)
+        return state.decode(parsed: status, UnsafeBufferPointer(start: entryStart, count: entryStart == nil ? 0 : entryCount),
+                            size: pipelineSizes[index], partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
     }
 
     /// Decodes one message (a borrowed buffer that is only valid during the call) and appends an
@@ -187,7 +258,7 @@ package final class EventDecoder {
     /// (over all parse threads): which path the events took, for tests that must know.
     package var documentsFinished: (scanner: UInt64, dom: UInt64, onDemand: UInt64) {
         var total: (scanner: UInt64, dom: UInt64, onDemand: UInt64) = (0, 0, 0)
-        for extractor in extractors {
+        for extractor in extractors + pipelineExtractors {
             var counts: (UInt64, UInt64, UInt64) = (0, 0, 0)
             withUnsafeMutableBytes(of: &counts) { vigil_json_extractor_finished(extractor, $0.baseAddress!.assumingMemoryBound(to: UInt64.self)) }
             total = (total.scanner + counts.0, total.dom + counts.1, total.onDemand + counts.2)

@@ -110,4 +110,59 @@ import VigilStats
         }
         #expect(incomes == [99.25])
     }
+
+    /// `prepare(_:overlapping:)` (replay's pipeline): each batch is parsed while the one before is
+    /// decoded by position; the outcomes, batches and counters are those of decoding every message
+    /// one by one. Each batch lives in a buffer of its own that is blanked once `prepare` returns
+    /// (the parse must not need it), and batches of 0, 1, below and above the parallel threshold
+    /// alternate.
+    @Test(arguments: [1, 2, 3])
+    func pipelinedBatchesDecodeAsOneByOne(threads: Int) {
+        let inputs = Self.inputs(seed: 40 + UInt64(threads), count: 900)
+        let sizes = [0, 1, EventDecoder.minimumParallelBatch - 1, EventDecoder.minimumParallelBatch, 200, 0, 137, 331]
+        for paths in ExtractorPaths.combinations {
+            let reference = Self.decoder(paths, parseThreads: 1), candidate = Self.decoder(paths, parseThreads: threads)
+            var expected: [DecodeOutcome] = [], got: [DecodeOutcome] = []
+            for (index, input) in inputs.enumerated() {
+                expected.append(input.withUnsafeBytes {
+                    reference.decode($0, partition: 2, offset: Int64(index), processingTimeMillis: 1_778_486_400_000)
+                })
+            }
+            var next = 0, works = 0, calls = 0
+            let work = {
+                works += 1
+                for index in 0..<candidate.pipelinedCount {
+                    got.append(candidate.decodePipelined(index, partition: 2, offset: Int64(got.count), processingTimeMillis: 1_778_486_400_000))
+                }
+            }
+            var batch = 0
+            while next < inputs.count {
+                let size = min(sizes[batch % sizes.count], inputs.count - next)
+                batch += 1
+                var buffer = inputs[next..<(next + size)].flatMap { $0 }
+                buffer.withUnsafeMutableBytes { storage in
+                    var start = 0
+                    let messages = inputs[next..<(next + size)].map { input in
+                        defer { start += input.count }
+                        return UnsafeRawBufferPointer(rebasing: storage[start..<(start + input.count)])
+                    }
+                    candidate.prepare(messages, overlapping: work)
+                    calls += 1
+                    for i in storage.indices { storage[i] = UInt8(ascii: " ") }
+                }
+                #expect(candidate.pipelinedCount == size)
+                next += size
+            }
+            candidate.prepare([], overlapping: work)
+            calls += 1
+            #expect(works == calls)
+            #expect(candidate.pipelinedCount == 0)
+            #expect(got.count == expected.count)
+            let mismatches = zip(got, expected).filter { $0 != $1 }.count
+            #expect(mismatches == 0, "\(paths)")
+            expectSameOutput(candidate, reference)
+            let scanned = candidate.documentsFinished.scanner
+            #expect(paths.contains(.scanner) ? scanned > 40 : scanned == 0, "\(paths): \(scanned)")
+        }
+    }
 }

@@ -123,6 +123,20 @@ final class Pipelines {
         inputs[input].decoder.prepare(payloads)
     }
 
+    /// Parses `payloads` of input `input` while `work` runs (see `EventDecoder.prepare(_:overlapping:)`).
+    func prepare(input: Int, _ payloads: [UnsafeRawBufferPointer], overlapping work: () -> Void) {
+        inputs[input].decoder.prepare(payloads, overlapping: work)
+    }
+
+    /// How many messages of input `input` the last `prepare(input:_:overlapping:)` parsed.
+    func pipelinedCount(input: Int) -> Int { inputs[input].decoder.pipelinedCount }
+
+    /// Decodes message `index` of input `input`'s pipelined batch.
+    @inline(__always)
+    func decodePipelined(input: Int, _ index: Int, partition: Int32, offset: Int64, nowMillis: Int64) -> DecodeOutcome {
+        inputs[input].decoder.decodePipelined(index, partition: partition, offset: offset, processingTimeMillis: nowMillis)
+    }
+
     /// Decodes one message of input `input`; the payload is only borrowed for the call.
     @inline(__always)
     func decode(input: Int, _ payload: UnsafeRawBufferPointer, partition: Int32, offset: Int64, nowMillis: Int64) -> DecodeOutcome {

@@ -92,15 +92,15 @@ package enum Replay {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var line: Int64 = 0
         var pending = 0
-        // Decoding here, windows on the worker's thread (same order, same results as one thread).
+        // Parsing one batch while the one before is decoded (both on every core), windows on the
+        // worker's thread; same order, same results as one thread.
         let worker = PipelineWorker(pipelines: pipelines)
         do {
             defer { worker.finish() }
-            try reader.forEachBatch(maxLines: 4096) { lines in
-                pipelines.prepare(input: 0, lines)   // parsed on every core, then decoded in order
-                for bytes in lines {
+            let decodePipelined = {
+                for index in 0..<pipelines.pipelinedCount(input: 0) {
                     line += 1
-                    _ = pipelines.decode(input: 0, bytes, partition: 0, offset: line, nowMillis: now)
+                    _ = pipelines.decodePipelined(input: 0, index, partition: 0, offset: line, nowMillis: now)
                     pending += 1
                     if pending == 4096 {
                         worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true))
@@ -108,6 +108,10 @@ package enum Replay {
                     }
                 }
             }
+            try reader.forEachBatch(maxLines: 4096) { lines in
+                pipelines.prepare(input: 0, lines, overlapping: decodePipelined)
+            }
+            pipelines.prepare(input: 0, [], overlapping: decodePipelined)
             worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true))
         }
         pipelines.closeAll()
