@@ -35,10 +35,13 @@ package final class EventDecoder {
     /// `pipelineChunks`, one holding the batch being decoded while the other fills.
     private var pipelineExtractors: [OpaquePointer] = []
     private var pipelineChunks: Int { 2 * max(configuration.parseThreads, 1) }
-    /// The set holding the pipelined batch, its chunks' first messages and its message sizes.
+    /// The set holding the pipelined batch, its chunks' first messages and its message sizes; the
+    /// spare arrays are the other set's, kept for their storage.
     private var pipelineSet = 0
     private var pipelineStarts: [Int] = []
     private var pipelineSizes: [Int] = []
+    private var spareStarts: [Int] = []
+    private var spareSizes: [Int] = []
 
     package init(configuration: DecoderConfiguration) {
         self.configuration = configuration
@@ -182,10 +185,14 @@ package final class EventDecoder {
         }
         let fill = 1 - pipelineSet
         let chunks = messages.count >= Self.minimumParallelBatch ? pipelineChunks : min(messages.count, 1)
-        let starts = (0..<chunks).map { messages.count * $0 / chunks }
-        let extractors = Array(pipelineExtractors[(fill * pipelineChunks)...].prefix(chunks))
-        let parse = { (chunk: Int) in
-            Self.parse(messages[starts[chunk]..<(chunk + 1 < chunks ? starts[chunk + 1] : messages.count)], with: extractors[chunk])
+        var starts = spareStarts, sizes = spareSizes
+        starts.removeAll(keepingCapacity: true)
+        sizes.removeAll(keepingCapacity: true)
+        for chunk in 0..<chunks { starts.append(messages.count * chunk / chunks) }
+        for message in messages { sizes.append(message.count) }
+        let extractors = pipelineExtractors, first = fill * pipelineChunks
+        let parse = { [starts] (chunk: Int) in
+            Self.parse(messages[starts[chunk]..<(chunk + 1 < chunks ? starts[chunk + 1] : messages.count)], with: extractors[first + chunk])
         }
         if chunks == 0 || configuration.parseThreads <= 1 {
             work()
@@ -196,8 +203,8 @@ package final class EventDecoder {
             }
         }
         pipelineSet = fill
-        pipelineStarts = starts
-        pipelineSizes = messages.map(\.count)
+        (spareStarts, pipelineStarts) = (pipelineStarts, starts)
+        (spareSizes, pipelineSizes) = (pipelineSizes, sizes)
     }
 
     /// How many messages the last `prepare(_:overlapping:)` parsed.
