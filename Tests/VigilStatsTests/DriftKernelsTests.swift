@@ -23,6 +23,40 @@ import VigilStats
         #expect(isClose(d, 2.083333333333333, relative: 1e-12))
     }
 
+    /// The one-walk KS statistic and Wasserstein distance window evaluation uses, on the case above:
+    /// scipy 1.17.1 `ks_2samp(a, b).statistic` = 0.3333333333333333 (after 2.0: 5/6 of a, 1/2 of b).
+    @Test func ksAndWassersteinMatchScipy() {
+        let a = [0.5, 1.5, 1.5, 2.0, 7.25, -3.0].sorted(), b = [1.0, 1.5, 4.0, 4.0]
+        let (ks, w) = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { EmpiricalDistance.ksAndWasserstein(sortedA: pa, sortedB: $0) } }
+        #expect(isClose(w, 2.083333333333333, relative: 1e-12))
+        #expect(isClose(ks, 0.3333333333333333, relative: 1e-12))
+    }
+
+    /// One walk gives exactly what the two separate walks give (same steps, same arithmetic), on
+    /// samples with many ties (small integers), continuous ones, disjoint ones and samples of one.
+    @Test(arguments: 0..<40 as Range<UInt64>)
+    func ksAndWassersteinEqualTheSeparateWalksBitForBit(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        func sample(_ kind: UInt64) -> [Double] {
+            let count = 1 + Int(random.next() % (seed % 5 == 0 ? 3 : 2000))
+            return (0..<count).map { _ in
+                switch kind {
+                case 0: Double(random.next() % 12)                                   // ties
+                case 1: Double(random.next() >> 11) / 9_007_199_254_740_992 * 6 - 3  // continuous
+                default: Double(random.next() % 1000) + 5000                         // disjoint from case 1
+                }
+            }.sorted()
+        }
+        let a = sample(seed % 3), b = sample((seed / 3) % 3)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                let (ks, w) = EmpiricalDistance.ksAndWasserstein(sortedA: pa, sortedB: pb)
+                #expect(ks.bitPattern == KolmogorovSmirnov.statistic(sortedA: pa, sortedB: pb).bitPattern)
+                #expect(w.bitPattern == Wasserstein.distance(sortedA: pa, sortedB: pb).bitPattern)
+            }
+        }
+    }
+
     @Test func chiSquareHomogeneityMatchesScipy() throws {
         let r = try #require(ChiSquare.homogeneity(reference: [120, 300, 80, 0, 500], current: [100, 310, 60, 0, 400]))
         #expect(r.degreesOfFreedom == 3)   // the all-zero category is left out

@@ -20,11 +20,11 @@ package enum DriftEvaluator {
         }
         ref.sample.withUnsafeBufferPointer { a in
             current.sorted.withUnsafeBufferPointer { b in
-                let d = KolmogorovSmirnov.statistic(sortedA: a, sortedB: b)
+                let (d, wasserstein) = EmpiricalDistance.ksAndWasserstein(sortedA: a, sortedB: b)
                 report.ksStatistic = d
                 report.ksPValue = KolmogorovSmirnov.pValue(statistic: d, n: a.count, m: b.count)
                 let sigma = ref.populationStandardDeviation ?? 0
-                report.wassersteinNormed = Wasserstein.distance(sortedA: a, sortedB: b) / Swift.max(sigma, 0.001)
+                report.wassersteinNormed = wasserstein / Swift.max(sigma, 0.001)
             }
         }
         // Low-cardinality numeric features are categorical over their values for the drift test.

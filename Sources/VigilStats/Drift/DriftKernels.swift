@@ -70,6 +70,39 @@ package enum Wasserstein {
     }
 }
 
+/// The KS statistic and the Wasserstein distance of two samples in one merge walk (window
+/// evaluation needs both for every numeric feature: two walks of ~200,000 values each before).
+package enum EmpiricalDistance {
+    /// `(KolmogorovSmirnov.statistic, Wasserstein.distance)` of the same samples, bit for bit: both
+    /// read |F_a − F_b| after each distinct merged value, which this walk computes once. The KS walk
+    /// stops when a sample runs out; the differences after that only fall (one CDF is already 1), so
+    /// their maximum is the same.
+    /// Both samples ascending, NaN-free, non-empty.
+    /// - Complexity: O(n + m), one merge, no allocation.
+    package static func ksAndWasserstein(sortedA a: UnsafeBufferPointer<Double>,
+                                         sortedB b: UnsafeBufferPointer<Double>) -> (ks: Double, wasserstein: Double) {
+        precondition(!a.isEmpty && !b.isEmpty, "empty sample")
+        let n = Double(a.count), m = Double(b.count)
+        var i = 0, j = 0
+        var d = 0.0, total = 0.0
+        var current = Swift.min(a[0], b[0])
+        while i < a.count || j < b.count {
+            while i < a.count && a[i] <= current { i += 1 }
+            while j < b.count && b[j] <= current { j += 1 }
+            let difference = abs(Double(i) / n - Double(j) / m)
+            if difference > d { d = difference }
+            let next: Double
+            if i < a.count && j < b.count { next = Swift.min(a[i], b[j]) }
+            else if i < a.count { next = a[i] }
+            else if j < b.count { next = b[j] }
+            else { break }
+            total += difference * (next - current)
+            current = next
+        }
+        return (d, total)
+    }
+}
+
 /// Chi-square test of homogeneity (SPEC §7: `scipy.stats.chi2_contingency([ref, cur], correction=False)`).
 package enum ChiSquare {
     package struct Result: Sendable, Equatable {
