@@ -33,7 +33,8 @@ import VigilStats
     }
 
     /// One walk gives exactly what the two separate walks give (same steps, same arithmetic), on
-    /// samples with many ties (small integers), continuous ones, disjoint ones and samples of one.
+    /// samples with many ties (small integers), continuous ones, disjoint ones, ties of -0 and +0, and
+    /// samples of one.
     @Test(arguments: 0..<40 as Range<UInt64>)
     func ksAndWassersteinEqualTheSeparateWalksBitForBit(seed: UInt64) {
         var random = SplitMix64(seed: seed)
@@ -43,16 +44,30 @@ import VigilStats
                 switch kind {
                 case 0: Double(random.next() % 12)                                   // ties
                 case 1: Double(random.next() >> 11) / 9_007_199_254_740_992 * 6 - 3  // continuous
-                default: Double(random.next() % 1000) + 5000                         // disjoint from case 1
+                case 2: Double(random.next() % 1000) + 5000                          // disjoint from case 1
+                default: [-0.0, 0.0, 1.0, -1.0][Int(random.next() % 4)]              // signed zeros tie
                 }
             }.sorted()
         }
-        let a = sample(seed % 3), b = sample((seed / 3) % 3)
+        let a = sample(seed % 4), b = sample((seed / 4) % 4)
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 let (ks, w) = EmpiricalDistance.ksAndWasserstein(sortedA: pa, sortedB: pb)
                 #expect(ks.bitPattern == KolmogorovSmirnov.statistic(sortedA: pa, sortedB: pb).bitPattern)
                 #expect(w.bitPattern == Wasserstein.distance(sortedA: pa, sortedB: pb).bitPattern)
+            }
+        }
+    }
+
+    /// Samples with an infinity take the branching walk; it too equals the separate walks.
+    @Test func ksAndWassersteinWithInfinitiesEqualTheSeparateWalks() {
+        for (a, b) in [([1.0, 2.0, .infinity], [1.5, 3.0]), ([-.infinity, 0.5], [0.25, 0.75, 1.0])] as [([Double], [Double])] {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    let (ks, w) = EmpiricalDistance.ksAndWasserstein(sortedA: pa, sortedB: pb)
+                    #expect(ks.bitPattern == KolmogorovSmirnov.statistic(sortedA: pa, sortedB: pb).bitPattern)
+                    #expect(w.bitPattern == Wasserstein.distance(sortedA: pa, sortedB: pb).bitPattern)
+                }
             }
         }
     }
