@@ -59,7 +59,7 @@ import VigilStats
         }
     }
 
-    /// Samples with an infinity take the branching walk; it too equals the separate walks.
+    /// Samples with infinities (window samples never hold any) also equal the separate walks.
     @Test func ksAndWassersteinWithInfinitiesEqualTheSeparateWalks() {
         for (a, b) in [([1.0, 2.0, .infinity], [1.5, 3.0]), ([-.infinity, 0.5], [0.25, 0.75, 1.0])] as [([Double], [Double])] {
             a.withUnsafeBufferPointer { pa in
