@@ -214,14 +214,23 @@ package final class EventDecoder {
     /// same outcome and batches as `decode` of the message itself. Each message once, in order.
     package func decodePipelined(_ index: Int, partition: Int32, offset: Int64, processingTimeMillis: Int64) -> DecodeOutcome {
         precondition(index >= 0 && index < pipelineSizes.count, "no pipelined message \(index)")
-        var chunk = pipelineStarts.count - 1
-        while pipelineStarts[chunk] > index { chunk -= 1 }
+        let first = pipelineSet * pipelineChunks
+        return decodeParsed(index, starts: pipelineStarts, extractors: pipelineExtractors[first..<(first + pipelineChunks)],
+                            size: pipelineSizes[index], partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
+    }
+
+    /// Decodes message `index` of a parsed batch: result `index - starts[k]` of `extractors[k]`
+    /// (relative to the slice's start), for the last `k` with `starts[k] <= index`.
+    @inline(__always)
+    private func decodeParsed(_ index: Int, starts: [Int], extractors: ArraySlice<OpaquePointer>, size: Int,
+                              partition: Int32, offset: Int64, processingTimeMillis: Int64) -> DecodeOutcome {
+        var part = starts.count - 1
+        while starts[part] > index { part -= 1 }
         var entryStart: UnsafePointer<vigil_json_entry>? = nil
         var entryCount = 0
-        let status = vigil_json_batch_result(pipelineExtractors[pipelineSet * pipelineChunks + chunk], index - pipelineStarts[chunk],
-                                             &entryStart, &entryCount)
+        let status = vigil_json_batch_result(extractors[extractors.startIndex + part], index - starts[part], &entryStart, &entryCount)
         return state.decode(parsed: status, UnsafeBufferPointer(start: entryStart, count: entryStart == nil ? 0 : entryCount),
-                            size: pipelineSizes[index], partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
+                            size: size, partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
     }
 
     /// Decodes one message (a borrowed buffer that is only valid during the call) and appends an
@@ -236,14 +245,9 @@ package final class EventDecoder {
         if preparedNext < prepared.count {
             let message = prepared[preparedNext]
             if message.baseAddress == bytes.baseAddress, message.count == bytes.count {
-                var part = preparedStarts.count - 1
-                while preparedStarts[part] > preparedNext { part -= 1 }
-                var entryStart: UnsafePointer<vigil_json_entry>? = nil
-                var entryCount = 0
-                let status = vigil_json_batch_result(extractors[part], preparedNext - preparedStarts[part], &entryStart, &entryCount)
-                preparedNext += 1
-                return state.decode(parsed: status, UnsafeBufferPointer(start: entryStart, count: entryStart == nil ? 0 : entryCount),
-                                    size: bytes.count, partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
+                defer { preparedNext += 1 }
+                return decodeParsed(preparedNext, starts: preparedStarts, extractors: extractors[...], size: bytes.count,
+                                    partition: partition, offset: offset, processingTimeMillis: processingTimeMillis)
             }
             preparedNext = prepared.count
         }
