@@ -6,7 +6,7 @@ import RealModule
 /// Only `exp`, `log`, `log1p`, `expm1`, `pow` and `lgamma` come from the platform (through
 /// swift-numerics' `RealModule`); everything else is evaluated here so that the results track
 /// scipy's to a few ulps. Internal: `Distributions` and `KolmogorovSmirnov` are the API.
-enum SpecialFunctions {
+package enum SpecialFunctions {
     /// log(DBL_MAX), Cephes `MAXLOG`.
     static let maxLog = 7.097827128933839730962063185871E2
     /// log(2⁻¹⁰⁷⁵), Cephes `MINLOG`.
@@ -501,7 +501,8 @@ extension SpecialFunctions {
         return (answer, e + y2mqE + y2rE + m * yExponent)
     }
 
-    /// From this n on, `smirnovSurvival`'s lower sum runs in logarithms (`lowerSumInLogarithms`).
+    /// From this n on, `smirnovSurvival` sums its lower range by sampling (`lowerSumSampled`) or in
+    /// logarithms (`lowerSumInLogarithms`).
     static let logSumMinimumN = 1000
 
     /// x·Σ_{v<terms} A_v with A_v = C(n,v)·(1 − x − v/n)^(n−v)·(x + v/n)^(v−1), every term positive,
@@ -514,7 +515,7 @@ extension SpecialFunctions {
     /// vectors and a 7,500-point grid (SPEC §7 allows 1e-6 absolute for the p-value). The early exit
     /// is Cephes': past the largest term, once what the remaining terms could add is below the
     /// sum's last bit.
-    static func lowerSumInLogarithms(_ n: Int, _ x: Double, terms: Int) -> Double {
+    package static func lowerSumInLogarithms(_ n: Int, _ x: Double, terms: Int) -> Double {
         let nD = Double(n)
         // The logarithms are sums of parts near ±10⁵ that cancel to a few tens: kept in
         // double-double, so the only errors left are each log's own rounding.
@@ -540,6 +541,95 @@ extension SpecialFunctions {
         return x * sum * Double.exp(largest.hi) * Double.exp(largest.lo)
     }
 
+    /// Stirling's series error log(k!) − (k·log k − k + ½·log(2πk)) (Loader 2000, `stirlerr`):
+    /// tabulated to k = 15, the series in 1/k above.
+    static func stirlingError(_ k: Int) -> Double {
+        if k <= 15 { return stirlingErrors[k] }
+        let kD = Double(k), k2 = kD * kD
+        let s0 = 1.0 / 12, s1 = 1.0 / 360, s2 = 1.0 / 1260, s3 = 1.0 / 1680, s4 = 1.0 / 1188
+        if k > 500 { return (s0 - s1 / k2) / kD }
+        if k > 80 { return (s0 - (s1 - s2 / k2) / k2) / kD }
+        if k > 35 { return (s0 - (s1 - (s2 - s3 / k2) / k2) / k2) / kD }
+        return (s0 - (s1 - (s2 - (s3 - s4 / k2) / k2) / k2) / k2) / kD
+    }
+
+    /// `stirlingError(k)` for k = 0…15 (R's `sferr_halves` at the integers).
+    private static let stirlingErrors: [Double] = [
+        0.0, 0.0810614667953272582196702, 0.0413406959554092940938221, 0.02767792568499833914878929,
+        0.02079067210376509311152277, 0.01664469118982119216319487, 0.01387612882307074799874573,
+        0.01189670994589177009505572, 0.010411265261972096497478567, 0.009255462182712732917728637,
+        0.008330563433362871256469318, 0.007573675487951840794972024, 0.006942840107209529865664152,
+        0.006408994188004207068439631, 0.005951370112758847735624416, 0.005554733551962801371038690,
+    ]
+
+    /// The deviance term a·log(a/m) + m − a ≥ 0 (Loader 2000, `bd0`), by its series where a and m are
+    /// within 10 % of each other so that nothing cancels.
+    static func deviance(_ a: Double, _ m: Double) -> Double {
+        if (a - m).magnitude < 0.1 * (a + m) {
+            var v = (a - m) / (a + m)
+            var s = (a - m) * v
+            var ej = 2 * a * v
+            v *= v
+            for j in 1..<1000 {
+                ej *= v
+                let next = s + ej / Double(2 * j + 1)
+                if next == s { return next }
+                s = next
+            }
+            return s
+        }
+        return a * Double.log(a / m) + m - a
+    }
+
+    /// x·Σ_{v<terms} A_v as `lowerSumInLogarithms`, from every `step`-th term only: the terms vary
+    /// smoothly in v on the scale of √n, and both ends are negligible, so the sum over the integers
+    /// equals the trapezoid rule with a coarser step up to an error that falls exponentially with
+    /// √n/step (Poisson summation). Each A_v comes straight from Loader's saddle-point form of the
+    /// binomial, A_v = binom(v; n, p)/p with p = x + v/n, log binom = stirlerr(n) − stirlerr(v) −
+    /// stirlerr(n−v) − bd0(v, np) − bd0(n−v, nq) + ½·log(n/(2πv(n−v))), so no running binomial is
+    /// needed and nothing cancels. The terms at even and at odd multiples of the step are summed
+    /// apart: they are two trapezoid rules of twice the step, and their agreement bounds the error.
+    /// Where they differ by more than 1e-10 of the sum, nil (the caller sums every term instead).
+    /// At n = 50,000 (a window against its reference) 1,800 terms instead of ~50,000; the results
+    /// agree with scipy's `smirnov` within ~1e-13 relative on the test vectors (issue 11: the KS
+    /// p-value was ~6 % of a replay).
+    package static func lowerSumSampled(_ n: Int, _ x: Double, terms: Int) -> Double? {
+        let step = Swift.max(1, Int(Double(n).squareRoot() / 8))
+        let nD = Double(n), nx = nD * x
+        let logTwoPi = 1.837877066409345483560659472811235279722794947275566825634
+        let constant = stirlingError(n) + 0.5 * (Double.log(nD) - logTwoPi)
+        var largest = -Double.infinity
+        var even = 0.0, odd = 0.0
+        var isOdd = false
+        var v = 0
+        while v < terms {
+            let logTerm: Double
+            if v == 0 {
+                logTerm = nD * Double.log(onePlus: -x) - Double.log(x)
+            } else {
+                let vD = Double(v), restD = Double(n - v)
+                logTerm = constant - stirlingError(v) - stirlingError(n - v)
+                    - deviance(vD, vD + nx) - deviance(restD, restD - nx)
+                    - 0.5 * Double.log(vD * restD) - Double.log(x + vD / nD)
+            }
+            if logTerm > largest {
+                let scale = Double.exp(largest - logTerm)
+                even *= scale
+                odd *= scale
+                largest = logTerm
+            }
+            let relative = Double.exp(logTerm - largest)
+            if isOdd { odd += relative } else { even += relative }
+            isOdd.toggle()
+            v += step
+        }
+        let total = even + odd
+        guard total > 0, largest.isFinite, (even - odd).magnitude <= 1e-10 * total else { return nil }
+        let scaled = x * Double(step) * total
+        let direct = scaled * Double.exp(largest)
+        return direct > 1e-290 ? direct : Double.exp(largest + Double.log(scaled))
+    }
+
     /// Survival function of the one-sided Kolmogorov–Smirnov statistic, Pr(D⁺ₙ ≥ x)
     /// (`scipy.special.smirnov(n, x)`, Cephes/xsf `_smirnov(n, x).sf`).
     ///
@@ -547,10 +637,11 @@ extension SpecialFunctions {
     /// with split binomial exponents (van Mulbregt 2018), over the lower or (when it has ≤ 3 terms) the
     /// upper range of v, with scipy's early exit. Special cases as Cephes: n = 1 → 1 − x; x ≤ 1/n and
     /// x ≥ 1 − 1/n closed forms; −2nx² < MINLOG → 0; n > 10⁶ uses the approximation e^(−(6nx+1)²/18n).
-    /// From n = `logSumMinimumN` the lower sum runs in logarithms instead (`lowerSumInLogarithms`).
+    /// From n = `logSumMinimumN` the lower sum is sampled instead (`lowerSumSampled`), or, where the
+    /// sampling cannot vouch for itself, summed term by term in logarithms (`lowerSumInLogarithms`).
     /// NaN for x ∉ [0, 1] or n < 1.
     /// - Complexity: O(n) terms, each O(log n) (double-double powers) below `logSumMinimumN`, O(1) from it.
-    static func smirnovSurvival(_ n: Int, _ x: Double) -> Double {
+    package static func smirnovSurvival(_ n: Int, _ x: Double) -> Double {
         guard n > 0, x >= 0, x <= 1 else { return .nan }
         if n == 1 { return 1 - x }
         if x == 0 { return 1 }
@@ -591,7 +682,9 @@ extension SpecialFunctions {
             || (n >= 10 && upperTerms <= 3 && x <= 0.5 / Double(n).squareRoot())
 
         if !useUpperSum && n >= logSumMinimumN {
-            return Swift.min(Swift.max(lowerSumInLogarithms(n, x, terms: n1mxFloor + 1), 0), 1)
+            let terms = n1mxFloor + 1
+            let sum = lowerSumSampled(n, x, terms: terms) ?? lowerSumInLogarithms(n, x, terms: terms)
+            return Swift.min(Swift.max(sum, 0), 1)
         }
 
         var start = 0, step = 1, termCount = n1mxFloor + 1
