@@ -37,6 +37,21 @@ import VigilStats
         Self.check(Array(repeating: 3.25, count: 2000))
     }
 
+    @Test func valuesThatDifferOnlyInTheirLowBits() {
+        // Equal in the high 33 bits the passes sort by: the runs are sorted by the whole key.
+        // One run of 100,000 keys (values within 1000 ulps of 1), runs of about 8 (12,500 groups),
+        // and runs of about 50 (2,000 groups), in random order, with negatives.
+        Self.check(Self.values(100_000, seed: 12) { 1.0 + Double(Int.random(in: 0..<1000, using: &$0)) * Double.ulpOfOne })
+        Self.check(Self.values(100_000, seed: 13) { random in
+            let group = Double(Int.random(in: 0..<12_500, using: &random))
+            return (1000 + group).nextUp.nextUp * (1 + Double(Int.random(in: 0..<64, using: &random)) * Double.ulpOfOne)
+        })
+        Self.check(Self.values(100_000, seed: 14) { random in
+            let group = Double(Int.random(in: -1000..<1000, using: &random))
+            return group + Double(Int.random(in: 1..<4096, using: &random)) * 1e-12
+        })
+    }
+
     @Test func specialValues() {
         let specials: [Double] = [0, -0.0, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
                                   .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1, -1]
