@@ -751,7 +751,9 @@ struct vigil_json_extractor {
         return copy;
     }
 
-    void extract_batch(const void *const *messages, const size_t *lengths, size_t count) {
+    /// `terminated`: each message is followed by a zero byte and at least `SIMDJSON_PADDING`
+    /// readable bytes (`vigil_json_extract_batch_terminated`), so the scanner reads it in place.
+    void extract_batch(const void *const *messages, const size_t *lengths, size_t count, bool terminated) {
         batch_results.clear();
         batch_entries.clear();
         block = 0;
@@ -760,10 +762,12 @@ struct vigil_json_extractor {
             size_t length = lengths[i];
             size_t start = batch_entries.size();
             bool scanner_tried = false, scanned = false;
-            if (scanner_enabled && max_depth >= 1 && length <= max_bytes && copy_to_buffer(messages[i], length)) {
+            if (scanner_enabled && max_depth >= 1 && length <= max_bytes &&
+                (terminated || copy_to_buffer(messages[i], length))) {
                 // The scanner appends to the batch's entries directly.
                 std::swap(entries, batch_entries);
-                scanned = scan(reinterpret_cast<const char *>(buffer.get()), length);
+                scanned = scan(terminated ? static_cast<const char *>(messages[i])
+                                          : reinterpret_cast<const char *>(buffer.get()), length);
                 if (!scanned) { entries.resize(start); }
                 std::swap(entries, batch_entries);
                 scanner_tried = true;
@@ -857,7 +861,12 @@ vigil_json_status vigil_json_extract(vigil_json_extractor *extractor, const void
 
 void vigil_json_extract_batch(vigil_json_extractor *extractor, const void *const *messages, const size_t *lengths,
                               size_t count) {
-    extractor->extract_batch(messages, lengths, count);
+    extractor->extract_batch(messages, lengths, count, false);
+}
+
+void vigil_json_extract_batch_terminated(vigil_json_extractor *extractor, const void *const *messages,
+                                         const size_t *lengths, size_t count) {
+    extractor->extract_batch(messages, lengths, count, true);
 }
 
 vigil_json_status vigil_json_batch_result(const vigil_json_extractor *extractor, size_t index,

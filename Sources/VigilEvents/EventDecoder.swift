@@ -128,7 +128,7 @@ package final class EventDecoder {
     }
 
     /// Parses `messages` with one extractor, keeping the results in it.
-    private static func parse(_ messages: ArraySlice<UnsafeRawBufferPointer>, with extractor: OpaquePointer) {
+    private static func parse(_ messages: ArraySlice<UnsafeRawBufferPointer>, with extractor: OpaquePointer, terminated: Bool = false) {
         var pointers: [UnsafeRawPointer?] = []
         var lengths: [Int] = []
         pointers.reserveCapacity(messages.count)
@@ -137,7 +137,11 @@ package final class EventDecoder {
             pointers.append(message.baseAddress)
             lengths.append(message.count)
         }
-        vigil_json_extract_batch(extractor, pointers, lengths, messages.count)
+        if terminated {
+            vigil_json_extract_batch_terminated(extractor, pointers, lengths, messages.count)
+        } else {
+            vigil_json_extract_batch(extractor, pointers, lengths, messages.count)
+        }
     }
 
     /// Parses `messages` ahead of their `decode` calls, on up to `configuration.parseThreads`
@@ -177,7 +181,11 @@ package final class EventDecoder {
     /// this returns) but must not call `prepare`. The parsed texts are copies: the messages'
     /// memory may go once this returns. An empty `messages` just runs `work` and empties the
     /// pipelined batch. Separate from `prepare`/`decode(_:…)`, which may be used alongside.
-    package func prepare(_ messages: [UnsafeRawBufferPointer], overlapping work: () -> Void) {
+    ///
+    /// `terminated`: every message is followed by a zero byte and then at least 64 readable bytes
+    /// (`LineReader`'s terminated lines), so the scanner reads it in place instead of a padded copy
+    /// (`vigil_json_extract_batch_terminated`); outcomes are the same.
+    package func prepare(_ messages: [UnsafeRawBufferPointer], terminated: Bool = false, overlapping work: () -> Void) {
         if pipelineExtractors.isEmpty {
             pipelineExtractors = (0..<(2 * pipelineChunks)).map { _ in
                 Self.makeExtractor(configuration, paths: extractorPaths.keys, needsText: extractorPaths.needsText).0
@@ -192,7 +200,8 @@ package final class EventDecoder {
         for message in messages { sizes.append(message.count) }
         let extractors = pipelineExtractors, first = fill * pipelineChunks
         let parse = { [starts] (chunk: Int) in
-            Self.parse(messages[starts[chunk]..<(chunk + 1 < chunks ? starts[chunk + 1] : messages.count)], with: extractors[first + chunk])
+            Self.parse(messages[starts[chunk]..<(chunk + 1 < chunks ? starts[chunk + 1] : messages.count)],
+                       with: extractors[first + chunk], terminated: terminated)
         }
         if chunks == 0 || configuration.parseThreads <= 1 {
             work()

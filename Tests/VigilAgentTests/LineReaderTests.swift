@@ -68,5 +68,24 @@ import VigilStats
             #expect(Self.firstDifference(batched, expected) == nil, "maxLines \(maxLines)")
             #expect(largest <= maxLines)
         }
+
+        // Terminated (replay's scanner reads lines in place): the same lines, each followed by a
+        // zero byte, and `padding` bytes after it readable (read here, as the scanner may).
+        for maxLines in [7, 4096] {
+            var batched: [String] = []
+            var terminatedLines = 0
+            var padding = 0
+            try LineReader(path: path).forEachBatch(maxLines: maxLines, terminate: true) { lines in
+                batched += lines.map { String(decoding: $0, as: UTF8.self) }
+                for line in lines {
+                    let after = UnsafeRawBufferPointer(start: line.baseAddress! + line.count, count: 1 + LineReader.padding)
+                    if after[0] == 0 { terminatedLines += 1 }
+                    padding = after.reduce(padding) { $0 &+ Int($1) }
+                }
+            }
+            #expect(Self.firstDifference(batched, expected) == nil, "terminated, maxLines \(maxLines)")
+            #expect(terminatedLines == expected.count, "terminated, maxLines \(maxLines)")
+            #expect(padding > 0)   // the bytes after a terminator are the next lines, not all zero
+        }
     }
 }

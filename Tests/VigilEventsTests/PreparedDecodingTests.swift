@@ -115,11 +115,22 @@ import VigilStats
     /// decoded by position; the outcomes, batches and counters are those of decoding every message
     /// one by one. Each batch lives in a buffer of its own that is blanked once `prepare` returns
     /// (the parse must not need it), and batches of 0, 1, below and above the parallel threshold
-    /// alternate.
-    @Test(arguments: [1, 2, 3])
-    func pipelinedBatchesDecodeAsOneByOne(threads: Int) {
-        let inputs = Self.inputs(seed: 40 + UInt64(threads), count: 900)
+    /// alternate. `terminated`: as replay lays lines out for `prepare(_:terminated:overlapping:)`,
+    /// each message is followed by a zero byte and directly by the next message, the last by 64
+    /// bytes of JSON-like text (not zeros), so a scanner that read past a terminator would see the
+    /// next event; every fourth input is then a plain event cut short, whose next line is valid.
+    @Test(arguments: [1, 2, 3], [false, true])
+    func pipelinedBatchesDecodeAsOneByOne(threads: Int, terminated: Bool) {
+        var inputs = Self.inputs(seed: 40 + UInt64(threads), count: 900)
+        if terminated {
+            var random = SplitMix64(seed: 77)
+            for index in stride(from: 3, to: inputs.count, by: 4) {
+                let event = Array(ExtractorPathsTests.event(&random, plain: true).utf8)
+                inputs[index] = Array(event[..<Int.random(in: 1..<event.count, using: &random)])
+            }
+        }
         let sizes = [0, 1, EventDecoder.minimumParallelBatch - 1, EventDecoder.minimumParallelBatch, 200, 0, 137, 331]
+        let trailer = Array(String(repeating: #"{"a":1,"#, count: 10).utf8.prefix(64))
         for paths in ExtractorPaths.combinations {
             let reference = Self.decoder(paths, parseThreads: 1), candidate = Self.decoder(paths, parseThreads: threads)
             var expected: [DecodeOutcome] = [], got: [DecodeOutcome] = []
@@ -139,14 +150,15 @@ import VigilStats
             while next < inputs.count {
                 let size = min(sizes[batch % sizes.count], inputs.count - next)
                 batch += 1
-                var buffer = inputs[next..<(next + size)].flatMap { $0 }
+                let separator = terminated ? 1 : 0
+                var buffer = inputs[next..<(next + size)].flatMap { $0 + (terminated ? [0] : []) } + (terminated ? trailer : [])
                 buffer.withUnsafeMutableBytes { storage in
                     var start = 0
                     let messages = inputs[next..<(next + size)].map { input in
-                        defer { start += input.count }
+                        defer { start += input.count + separator }
                         return UnsafeRawBufferPointer(rebasing: storage[start..<(start + input.count)])
                     }
-                    candidate.prepare(messages, overlapping: work)
+                    candidate.prepare(messages, terminated: terminated, overlapping: work)
                     calls += 1
                     for i in storage.indices { storage[i] = UInt8(ascii: " ") }
                 }

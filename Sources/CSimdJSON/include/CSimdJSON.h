@@ -115,6 +115,16 @@ vigil_json_status vigil_json_extract(vigil_json_extractor *extractor, const void
 void vigil_json_extract_batch(vigil_json_extractor *extractor, const void *const *messages, const size_t *lengths,
                               size_t count);
 
+/// As `vigil_json_extract_batch`, for messages that are each followed by a zero byte and then at
+/// least 64 readable bytes of any content (lines of a buffer, their newline overwritten with zero,
+/// the buffer padded): the scanner reads them in place instead of copying each into the
+/// extractor's padded buffer. Results are the same as `vigil_json_extract_batch`'s. The scanner
+/// accepts no zero byte (so it never moves past the terminator) and loads at most 16 bytes from a
+/// position it has reached, so it reads nothing past the padding; what it declines is copied and
+/// parsed by DOM and On-Demand as before.
+void vigil_json_extract_batch_terminated(vigil_json_extractor *extractor, const void *const *messages,
+                                         const size_t *lengths, size_t count);
+
 /// Result `index` of the last `vigil_json_extract_batch`: its status, and on `VIGIL_JSON_OK` its entries
 /// (`*count` is 0 on any other status, or for an index beyond the batch, which reads as
 /// `VIGIL_JSON_CAPACITY`).

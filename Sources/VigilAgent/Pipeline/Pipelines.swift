@@ -123,9 +123,9 @@ final class Pipelines {
         inputs[input].decoder.prepare(payloads)
     }
 
-    /// Parses `payloads` of input `input` while `work` runs (see `EventDecoder.prepare(_:overlapping:)`).
-    func prepare(input: Int, _ payloads: [UnsafeRawBufferPointer], overlapping work: () -> Void) {
-        inputs[input].decoder.prepare(payloads, overlapping: work)
+    /// Parses `payloads` of input `input` while `work` runs (see `EventDecoder.prepare(_:overlapping:terminated:)`).
+    func prepare(input: Int, _ payloads: [UnsafeRawBufferPointer], terminated: Bool = false, overlapping work: () -> Void) {
+        inputs[input].decoder.prepare(payloads, terminated: terminated, overlapping: work)
     }
 
     /// How many messages of input `input` the last `prepare(input:_:overlapping:)` parsed.

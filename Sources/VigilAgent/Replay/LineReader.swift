@@ -17,6 +17,9 @@ final class LineReader {
     private var finished = false
     private var scratch: [UInt8] = []
     private static let chunk = 1 << 20
+    /// Zero bytes kept after the data read so far: a terminated line's last one ends there, and
+    /// the scanner may look this far past a line's end (`forEachBatch(maxLines:terminate:_:)`).
+    static let padding = 64
 
     init(path: String) throws {
         if path.hasSuffix(".gz") {
@@ -45,18 +48,24 @@ final class LineReader {
 
     /// Calls `body` with the lines as `forEachLine` gives them, up to `maxLines` at a time: the
     /// complete lines of the input read so far, which stay valid during the call.
-    func forEachBatch(maxLines: Int, _ body: ([UnsafeRawBufferPointer]) throws -> Void) throws {
+    ///
+    /// `terminate`: each line handed out is followed by a zero byte (its `\n` or `\r` overwritten)
+    /// and then at least `padding` readable bytes, so that the JSON scanner can read it in place
+    /// (`EventDecoder.prepare(_:terminated:overlapping:)`).
+    func forEachBatch(maxLines: Int, terminate: Bool = false, _ body: ([UnsafeRawBufferPointer]) throws -> Void) throws {
         precondition(maxLines > 0, "maxLines must be positive")
         var lines: [UnsafeRawBufferPointer] = []
         lines.reserveCapacity(maxLines)
         while true {
             // Hand out the complete lines in [start, end) (and, at the end of the input, the rest).
-            try buffer.withUnsafeBytes { b in
+            try buffer.withUnsafeMutableBytes { b in
                 let base = b.baseAddress!
+                memset(base + end, 0, Self.padding)
                 while start < end, let found = memchr(base + start, 0x0A, end - start) {
-                    let newline = UnsafeRawPointer(found) - base
+                    let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
                     var lineEnd = newline
                     if lineEnd > start && b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    if terminate { b[lineEnd] = 0 }
                     if lineEnd > start { lines.append(UnsafeRawBufferPointer(rebasing: b[start..<lineEnd])) }
                     start = newline + 1
                     if lines.count == maxLines {
@@ -65,7 +74,7 @@ final class LineReader {
                     }
                 }
                 if finished, end > start {
-                    lines.append(UnsafeRawBufferPointer(rebasing: b[start..<end]))
+                    lines.append(UnsafeRawBufferPointer(rebasing: b[start..<end]))   // followed by the padding
                     start = end
                 }
                 if !lines.isEmpty {
@@ -82,14 +91,14 @@ final class LineReader {
                 end -= start
                 start = 0
             }
-            if buffer.count - end < Self.chunk { buffer.append(contentsOf: repeatElement(0, count: Self.chunk)) }
+            if buffer.count - end < Self.chunk + Self.padding { buffer.append(contentsOf: repeatElement(0, count: Self.chunk)) }
             let read = try fill()
             if read == 0 { finished = true } else { end += read }
         }
     }
 
     private func fill() throws -> Int {
-        let room = buffer.count - end
+        let room = buffer.count - end - Self.padding
         switch source {
         case .file(let file, _):
             let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress! + end, 1, room, file) }

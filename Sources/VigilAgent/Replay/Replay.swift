@@ -108,8 +108,8 @@ package enum Replay {
                     }
                 }
             }
-            try reader.forEachBatch(maxLines: 4096) { lines in
-                pipelines.prepare(input: 0, lines, overlapping: decodePipelined)
+            try reader.forEachBatch(maxLines: 4096, terminate: true) { lines in
+                pipelines.prepare(input: 0, lines, terminated: true, overlapping: decodePipelined)
             }
             pipelines.prepare(input: 0, [], overlapping: decodePipelined)
             worker.submit(.init(decoded: pipelines.takeDecoded(), nowMillis: now, evaluate: true))
