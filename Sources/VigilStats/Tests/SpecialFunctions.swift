@@ -5,7 +5,8 @@ import RealModule
 ///
 /// Only `exp`, `log`, `log1p`, `expm1`, `pow` and `lgamma` come from the platform (through
 /// swift-numerics' `RealModule`); everything else is evaluated here so that the results track
-/// scipy's to a few ulps. Internal: `Distributions` and `KolmogorovSmirnov` are the API.
+/// scipy's to a few ulps. `Distributions` and `KolmogorovSmirnov` are the API; the enum is
+/// package-visible only so that tests can check the Smirnov sums against each other.
 package enum SpecialFunctions {
     /// log(DBL_MAX), Cephes `MAXLOG`.
     static let maxLog = 7.097827128933839730962063185871E2
@@ -640,7 +641,8 @@ extension SpecialFunctions {
     /// From n = `logSumMinimumN` the lower sum is sampled instead (`lowerSumSampled`), or, where the
     /// sampling cannot vouch for itself, summed term by term in logarithms (`lowerSumInLogarithms`).
     /// NaN for x ∉ [0, 1] or n < 1.
-    /// - Complexity: O(n) terms, each O(log n) (double-double powers) below `logSumMinimumN`, O(1) from it.
+    /// - Complexity: O(n) terms, each O(log n) (double-double powers), below `logSumMinimumN`; from it
+    ///   O(√n) terms, each O(1), when sampled, else O(n).
     package static func smirnovSurvival(_ n: Int, _ x: Double) -> Double {
         guard n > 0, x >= 0, x <= 1 else { return .nan }
         if n == 1 { return 1 - x }
