@@ -123,7 +123,7 @@ final class Pipelines {
         inputs[input].decoder.prepare(payloads)
     }
 
-    /// Parses `payloads` of input `input` while `work` runs (see `EventDecoder.prepare(_:overlapping:terminated:)`).
+    /// Parses `payloads` of input `input` while `work` runs (see `EventDecoder.prepare(_:terminated:overlapping:)`).
     func prepare(input: Int, _ payloads: [UnsafeRawBufferPointer], terminated: Bool = false, overlapping work: () -> Void) {
         inputs[input].decoder.prepare(payloads, terminated: terminated, overlapping: work)
     }

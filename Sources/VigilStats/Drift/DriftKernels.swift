@@ -44,6 +44,9 @@ package enum JensenShannon {
 
 /// First Wasserstein distance between two empirical distributions
 /// (`scipy.stats.wasserstein_distance(u, v)`): ∫ |U(x) − V(x)| dx.
+///
+/// Window evaluation computes it together with the KS statistic (`EmpiricalDistance`); this walk
+/// stays as the definition on its own, which tests check the shared walk against bit for bit.
 package enum Wasserstein {
     /// Both samples ascending, NaN-free, non-empty.
     /// - Complexity: O(n + m), one merge, no allocation.

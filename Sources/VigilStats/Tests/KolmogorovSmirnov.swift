@@ -18,6 +18,8 @@ package enum KolmogorovSmirnov {
     /// differ from this D by an ulp; `pValue` performs that rounding itself.)
     /// Edge cases: equal samples give 0; disjoint ranges give 1; −0.0 equals 0.0; ±∞ are ordinary values.
     /// Precondition: both buffers non-empty (scipy raises for an empty sample).
+    /// Window evaluation takes D from `EmpiricalDistance.ksAndWasserstein`, one walk for D and the
+    /// Wasserstein distance; this walk is the definition the tests check that one against.
     /// - Complexity: O(n + m) time, no allocation.
     package static func statistic(sortedA: UnsafeBufferPointer<Double>, sortedB: UnsafeBufferPointer<Double>) -> Double {
         let n = sortedA.count, m = sortedB.count
