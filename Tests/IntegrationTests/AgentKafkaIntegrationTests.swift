@@ -96,6 +96,14 @@ import VigilKafka
         #expect(rejected("bad_timestamp") == 0 && rejected("late") == 0)
         #expect(samples[#"vigil_build_info{version="0.1.0",swift_version="6.3"}"#] == 1 || text.contains("vigil_build_info{"))
         #expect(samples["process_resident_memory_bytes"] ?? 0 > 0)
+        // SPEC §9 processing durations: every poll with messages decoded, every batch applied, and
+        // the one window (10,000 events) evaluated once.
+        let duration = { (stage: String, suffix: String) in samples["vigil_processing_duration_seconds_\(suffix){stage=\"\(stage)\"}"] ?? -1 }
+        for stage in ["decode", "update"] {
+            #expect(duration(stage, "count") >= 1 && duration(stage, "sum") > 0, "\(stage)")
+            #expect(samples["vigil_processing_duration_seconds_bucket{stage=\"\(stage)\",le=\"+Inf\"}"] == duration(stage, "count"))
+        }
+        #expect(duration("evaluate", "count") == 1 && duration("evaluate", "sum") > 0)
 
         // The exposition is valid Prometheus text (promtool is Debian's `prometheus` package).
         if let problems = try TestSupport.promtoolProblems(text) {

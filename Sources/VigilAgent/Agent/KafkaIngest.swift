@@ -193,7 +193,9 @@ final class KafkaIngest: Sendable {
         while !shouldStop() {
             if nap { usleep(KafkaIngest.idleNapMicros) }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var decodeStarted = ContinuousClock.now
             let polled = try consumer.poll(maxMessages: batchSize, timeoutMillis: nap ? 0 : 10, prepare: { messages in
+                decodeStarted = ContinuousClock.now
                 // Every event topic's messages parsed at once, on every core; decoded below in order.
                 for index in payloads.indices { payloads[index].removeAll(keepingCapacity: true) }
                 for message in messages where message.topicIndex < payloads.count && message.topicIndex != labelsIndex {
@@ -219,6 +221,11 @@ final class KafkaIngest: Sendable {
                 if !replayed, let deadLetters, case .rejected(let reason, _) = outcome {
                     deadLetters.send(message, reason: reason, topic: topics[message.topicIndex])
                 }
+            }
+            if polled > 0 {
+                // SPEC §9: parsing and decoding the poll (from its messages' arrival, not the wait).
+                metrics.observe(MetricCatalog.processingDurationSeconds, labels: [ProcessingStage.decode.rawValue],
+                                (ContinuousClock.now - decodeStarted).seconds)
             }
             // A full batch, then less: the loop has just drained a backlog from librdkafka's queue,
             // whose fetchers may now sleep for up to a second (see `KafkaConsumer.wakeFetchers`).

@@ -22,7 +22,7 @@ package enum ProduceCommand {
                 if let rate, sent % max(1, rate / 100) == 0 {
                     let due = started + .milliseconds(Int64(sent) * 1000 / Int64(rate))
                     let wait = due - ContinuousClock.now
-                    if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
+                    if wait > .zero { Thread.sleep(forTimeInterval: wait.seconds) }
                 }
             }
             try Task.checkCancellation()

@@ -139,7 +139,7 @@ final class DemoProducer: Service, Sendable {
             var key: [UInt8] = [0]
             while !shouldStop() && !stop.load(ordering: .relaxed) {
                 let elapsed = ContinuousClock.now - start
-                let due = Int(Double(rate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                let due = Int(Double(rate) * elapsed.seconds)
                 if sent >= due { Thread.sleep(forTimeInterval: 0.005); continue }
                 let drifted = elapsed >= driftAfter
                 let now = Int64(Date().timeIntervalSince1970 * 1000)

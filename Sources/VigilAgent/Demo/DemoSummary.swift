@@ -43,7 +43,7 @@ final class DemoSummary: Sendable {
         let rejected = RejectionCounts.total(agent.metrics, model: modelName)
         let (first, last, rate) = state.withLock { s -> (WindowReport?, WindowReport?, Double) in
             let now = ContinuousClock.now
-            let seconds = Double((now - s.lastPrinted).components.seconds) + Double((now - s.lastPrinted).components.attoseconds) / 1e18
+            let seconds = (now - s.lastPrinted).seconds
             let rate = seconds > 0 ? (consumed - s.lastConsumed) / seconds : 0
             s.lastPrinted = now
             s.lastConsumed = consumed

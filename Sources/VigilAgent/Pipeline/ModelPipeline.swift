@@ -94,6 +94,9 @@ final class ModelPipeline {
     private(set) var pendingScores: [Double] = []
     /// Change detections since the last `takeChanges()`.
     private var pendingChanges = 0
+    /// Seconds each window evaluation took since the last `takeEvaluationSeconds()` (SPEC §9
+    /// `vigil_processing_duration_seconds{stage="evaluate"}`).
+    private var evaluationSeconds: [Double] = []
     var hasChangeDetection: Bool { changeDetector != nil }
     private var warmupEvents = 0
 
@@ -610,7 +613,6 @@ final class ModelPipeline {
         return pane
     }
 
-    /// Builds the window report from its panes (SPEC §7).
     /// One numeric column's statistics over a window's panes and, with a reference, its drift.
     private static func numericReport(name: String, panes: [NumericSummary], events: Int, capacity: Int, seed: UInt64,
                                       reference: ColumnProfile?, options: DriftOptions) -> FeatureReport {
@@ -620,7 +622,22 @@ final class ModelPipeline {
         return FeatureReport(name: name, values: .numeric(numeric), drift: verdict)
     }
 
+    /// Builds the window report from its panes (SPEC §7), timing the evaluation.
     private func report(panes members: [WindowPane], start: Int64, end: Int64) -> WindowReport {
+        let started = ContinuousClock.now
+        let report = evaluate(panes: members, start: start, end: end)
+        evaluationSeconds.append((ContinuousClock.now - started).seconds)
+        return report
+    }
+
+    /// The window evaluations since the last call, each in seconds.
+    func takeEvaluationSeconds() -> [Double] {
+        let taken = evaluationSeconds
+        evaluationSeconds = []
+        return taken
+    }
+
+    private func evaluate(panes members: [WindowPane], start: Int64, end: Int64) -> WindowReport {
         let events = members.reduce(0) { $0 + $1.events }
         let windowSeed = seed ^ UInt64(bitPattern: end)
         // The numeric features (and the ROC AUC's sort of the window's scores) are evaluated in

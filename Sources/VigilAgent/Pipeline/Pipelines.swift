@@ -93,6 +93,9 @@ final class Pipelines {
     static let parseThreads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
 
     private func initializeMetrics() {
+        for stage in ProcessingStage.allCases {
+            metrics.initialize(MetricCatalog.processingDurationSeconds, labels: [stage.rawValue])
+        }
         for reason in RejectionReason.allCases {
             metrics.initialize(MetricCatalog.eventsRejectedTotal, labels: ["", reason.rawValue])
         }
@@ -168,6 +171,11 @@ final class Pipelines {
     /// The rest of `flush`: applies decoded batches to the pipelines, publishes counters, then
     /// evaluates the windows the watermarks have passed (touches everything but the decoders).
     func apply(_ decoded: [Decoded], nowMillis: Int64, evaluate: Bool = true, counted: Bool = true) {
+        // SPEC §9 `vigil_processing_duration_seconds`: the update of the windows by this call's
+        // events (without the evaluations it triggers), and each window evaluation.
+        var updateSeconds = 0.0
+        var updated = false
+        var evaluations: [Double] = []
         for item in decoded {
             let batches = item.batches
             let counters = item.counters
@@ -182,6 +190,7 @@ final class Pipelines {
             for var batch in batches {
                 let model = modelMap[batch.model]
                 batch.model = model
+                let started = ContinuousClock.now
                 let (outcome, reports) = pipelines[model].apply(batch, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
                 let name = configuration.models[model].name
                 rejectedSinceWindow[model] += outcome.late
@@ -199,12 +208,30 @@ final class Pipelines {
                     _ = pipelines[model].takeScores()
                     _ = pipelines[model].takeChanges()
                 }
+                let windows = pipelines[model].takeEvaluationSeconds()
+                updateSeconds += max(0, (ContinuousClock.now - started).seconds - windows.reduce(0, +))
+                updated = updated || batch.count > 0
+                evaluations += windows
                 reports.forEach(deliver)
             }
         }
         if evaluate {
             for pipeline in pipelines {
-                pipeline.advance(nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis).forEach(deliver)
+                let reports = pipeline.advance(nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
+                evaluations += pipeline.takeEvaluationSeconds()
+                reports.forEach(deliver)
+            }
+        }
+        publishDurations(update: updated ? updateSeconds : nil, evaluations: evaluations)
+    }
+
+    /// One `update` observation per `apply` that applied events, one `evaluate` per window.
+    private func publishDurations(update: Double?, evaluations: [Double]) {
+        guard update != nil || !evaluations.isEmpty else { return }
+        metrics.update { store in
+            if let update { store.observe(MetricCatalog.processingDurationSeconds, labels: [ProcessingStage.update.rawValue], update) }
+            for seconds in evaluations {
+                store.observe(MetricCatalog.processingDurationSeconds, labels: [ProcessingStage.evaluate.rawValue], seconds)
             }
         }
     }
@@ -286,7 +313,11 @@ final class Pipelines {
 
     /// Replay end: closes and evaluates every window still open.
     func closeAll() {
-        for pipeline in pipelines { pipeline.closeAll().forEach(deliver) }
+        for pipeline in pipelines {
+            let reports = pipeline.closeAll()
+            publishDurations(update: nil, evaluations: pipeline.takeEvaluationSeconds())
+            reports.forEach(deliver)
+        }
     }
 
     // MARK: Replay (`kafka.start_from: window`)
@@ -377,4 +408,10 @@ final class Pipelines {
         WindowMetrics.publish(report, to: metrics)
         onWindow(report)
     }
+}
+
+/// SPEC §9 `vigil_processing_duration_seconds{stage}`: decoding a poll (or a replay chunk),
+/// updating the windows with it, and evaluating one window.
+enum ProcessingStage: String, CaseIterable {
+    case decode, update, evaluate
 }
