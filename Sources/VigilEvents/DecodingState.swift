@@ -226,20 +226,7 @@ struct DecodingState {
         for model in models.indices {
             counters.accepted[model] = models[model].accepted
             models[model].accepted = 0
-            for feature in 0..<models[model].featureCount {
-                for (offset, reason) in [(0, InvalidValueReason.typeError), (1, .nonFinite)] {
-                    let count = models[model].invalidCounts[2 * feature + offset]
-                    guard count > 0 else { continue }
-                    counters.invalidValues[InvalidValueKey(model: model, feature: feature, reason: reason)] = count
-                    models[model].invalidCounts[2 * feature + offset] = 0
-                }
-                guard !models[model].featureIsNumeric[feature] else { continue }
-                let column = models[model].featureColumn[feature]
-                let pooled = models[model].categories[column].pooled
-                guard pooled > 0 else { continue }
-                counters.invalidValues[InvalidValueKey(model: model, feature: feature, reason: .categoryOverflow)] = pooled
-                models[model].categories[column].pooled = 0
-            }
+            models[model].takeInvalidCounts(model: model, into: &counters.invalidValues)
         }
         return counters
     }

@@ -85,3 +85,29 @@ struct ModelDecodingState {
         }
     }
 }
+
+extension ModelDecodingState {
+    /// Moves the non-zero invalid-value counts (type errors, non-finite values, categories pooled
+    /// past the dictionary's limit) into `counters` under model index `model`, and zeroes them.
+    /// Called per poll and per idle turn of the consume loop: no allocation unless a count is set
+    /// (a per-feature array literal here was most of an idle turn's mallocs, issue 11).
+    mutating func takeInvalidCounts(model: Int, into counters: inout [InvalidValueKey: Int]) {
+        for feature in 0..<featureCount {
+            let typeErrors = invalidCounts[2 * feature], nonFinite = invalidCounts[2 * feature + 1]
+            if typeErrors > 0 {
+                counters[InvalidValueKey(model: model, feature: feature, reason: .typeError)] = typeErrors
+                invalidCounts[2 * feature] = 0
+            }
+            if nonFinite > 0 {
+                counters[InvalidValueKey(model: model, feature: feature, reason: .nonFinite)] = nonFinite
+                invalidCounts[2 * feature + 1] = 0
+            }
+            guard !featureIsNumeric[feature] else { continue }
+            let column = featureColumn[feature]
+            let pooled = categories[column].pooled
+            guard pooled > 0 else { continue }
+            counters[InvalidValueKey(model: model, feature: feature, reason: .categoryOverflow)] = pooled
+            categories[column].pooled = 0
+        }
+    }
+}

@@ -47,6 +47,10 @@ final class KafkaIngest: Sendable {
 
     /// The consume loop's nap between small polls (see `consume`).
     static let idleNapMicros: UInt32 = 50_000
+    /// How often the consume loop hands the window thread an empty submission when polls bring
+    /// nothing (processing time moves windows on: idle timeouts). Each one wakes that thread; at a
+    /// sidecar's rate most polls are empty, librdkafka queueing fetched messages in bursts.
+    static let idleSubmitMillis: Int64 = 250
     /// Decoded polls waiting for the window thread before polling blocks (back-pressure): at most
     /// 8 × 4096 events, ~7 MB of standard events.
     static let workerCapacity = 8
@@ -190,6 +194,7 @@ final class KafkaIngest: Sendable {
         var payloads: [[UnsafeRawBufferPointer]] = Array(repeating: [], count: pipelines.inputs.count)
         var nap = false
         var previousPolled = 0
+        var lastIdleSubmit: Int64 = 0
         while !shouldStop() {
             if nap { usleep(KafkaIngest.idleNapMicros) }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -254,9 +259,14 @@ final class KafkaIngest: Sendable {
                 status.setAssignment(consumer.assignment.map { .init(topic: $0.topic, partition: $0.partition) })
             }
             if let fatal = consumer.fatalError { throw fatal }
-            // Submitted also when nothing was polled: evaluation follows processing time too (idle timeouts).
-            let submission = worker.submit(.init(decoded: pipelines.takeDecoded(), labels: pipelines.takeDecodedLabels(),
+            // Submitted also when nothing was polled, every `idleSubmitMillis`: evaluation follows
+            // processing time too (idle timeouts). Nothing is decoded outside a poll.
+            var submission: Int?
+            if polled > 0 || now - lastIdleSubmit >= KafkaIngest.idleSubmitMillis {
+                if polled == 0 { lastIdleSubmit = now }
+                submission = worker.submit(.init(decoded: pipelines.takeDecoded(), labels: pipelines.takeDecodedLabels(),
                                                  nowMillis: now, evaluate: true, counted: pendingCounted))
+            }
             if let coordinator {
                 if now - lastCommit >= commitIntervalMillis {
                     lastCommit = now
@@ -265,7 +275,7 @@ final class KafkaIngest: Sendable {
                     coordinator.commit(async: true)
                 }
             } else {
-                if polled > 0 { pendingStores.append((submission, consumer.takeDeliveredOffsets())) }
+                if polled > 0, let submission { pendingStores.append((submission, consumer.takeDeliveredOffsets())) }
                 if !pendingStores.isEmpty { try storeApplied(through: worker.completedCount) }
             }
             if polled > 0 {
