@@ -50,3 +50,17 @@ static inline void vigil_set_current_thread_name(const char *name) {
 #else
 static inline void vigil_set_current_thread_name(const char *name) { (void)name; }
 #endif
+
+/* The calling thread's timer slack in nanoseconds (Linux: threads inherit it from the thread that
+ * creates them; see `TimerSlack` in VigilKafka). Elsewhere: 0, and setting does nothing. */
+#if defined(__linux__)
+static inline long vigil_timer_slack(void) {
+    return (long)prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+}
+static inline int vigil_set_timer_slack(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
+}
+#else
+static inline long vigil_timer_slack(void) { return 0; }
+static inline int vigil_set_timer_slack(unsigned long nanoseconds) { (void)nanoseconds; return -1; }
+#endif

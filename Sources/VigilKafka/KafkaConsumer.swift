@@ -56,7 +56,8 @@ package final class KafkaConsumer {
         let unmanaged = context.install(on: conf)
         rd_kafka_conf_set_rebalance_cb(conf, vigilRebalanceCallback)
         var errstr = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
+        // See `TimerSlack`: librdkafka's threads, created here, spin less with a coarser slack.
+        guard let handle = TimerSlack.creatingThreads({ rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) }) else {
             rd_kafka_conf_destroy(conf)
             unmanaged.release()
             throw KafkaError(code: .invalidArgument, message: ClientConfiguration.string(errstr))

@@ -42,7 +42,7 @@ package final class KafkaProducer: @unchecked Sendable {
         let unmanaged = context.install(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf, vigilDeliveryReportCallback)
         var errstr = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
+        guard let handle = TimerSlack.creatingThreads({ rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) }) else {
             rd_kafka_conf_destroy(conf)
             unmanaged.release()
             throw KafkaError(code: .invalidArgument, message: ClientConfiguration.string(errstr))

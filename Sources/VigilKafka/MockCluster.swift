@@ -71,12 +71,12 @@ package final class MockCluster: @unchecked Sendable {
         let conf = try ClientConfiguration.make([:], overrides: ["client.id": "vigil-mock-cluster", "log_level": "4"])
         let context = ClientContext(logger: logger).install(on: conf)
         var errstr = [CChar](repeating: 0, count: 512)
-        guard let host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
+        guard let host = TimerSlack.creatingThreads({ rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) }) else {
             rd_kafka_conf_destroy(conf)
             context.release()
             throw KafkaError(code: .invalidArgument, message: ClientConfiguration.string(errstr))
         }
-        guard let cluster = rd_kafka_mock_cluster_new(host, Int32(brokers)) else {
+        guard let cluster = TimerSlack.creatingThreads({ rd_kafka_mock_cluster_new(host, Int32(brokers)) }) else {
             rd_kafka_destroy(host)
             context.release()
             throw KafkaError(code: Code(rd_kafka_last_error()), message: "could not start the mock cluster")
