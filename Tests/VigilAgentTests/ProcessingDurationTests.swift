@@ -16,7 +16,7 @@ import VigilExposition
     /// A count window of 100 events fed in 5 flushes of 70: windows complete at the 100th, 200th
     /// and 300th event (in the 2nd, 3rd and 5th flush), the last 50 stay open.
     @Test func updateIsObservedPerFlushAndEvaluatePerWindow() throws {
-        let configuration = try Configuration.parse(yaml: """
+        let (pipelines, metrics) = try BadInputPipelineTests.pipelines("""
             models:
               - name: m
                 features:
@@ -24,8 +24,6 @@ import VigilExposition
                   - {name: c, type: categorical}
                 window: {events: 100}
             """)
-        let metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries, processMetrics: false)
-        let pipelines = Pipelines(configuration: configuration, metrics: metrics, byTopic: false)
 
         // Exposed from the start at zero (STYLE §8), every stage.
         for stage in ProcessingStage.allCases {
@@ -63,15 +61,13 @@ import VigilExposition
 
     /// `replay`'s end of input: the windows `closeAll` evaluates are observed too.
     @Test func windowsClosedAtTheEndAreObserved() throws {
-        let configuration = try Configuration.parse(yaml: """
+        let (pipelines, metrics) = try BadInputPipelineTests.pipelines("""
             models:
               - name: m
                 features:
                   - {name: x, type: numeric}
                 window: {size: 1m, slide: 1m, lateness: 0s}
             """)
-        let metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries, processMetrics: false)
-        let pipelines = Pipelines(configuration: configuration, metrics: metrics, byTopic: false)
         var windows = 0
         pipelines.onWindow = { _ in windows += 1 }
         // Three events in three different minutes: applying them may close the first windows
