@@ -147,13 +147,8 @@ enum AnomalyStatus {
 /// `vigil run`.
 package enum AgentCommand {
     package static func run(configurationPath: String) async throws {
-        #if canImport(Glibc)
-        // Issue 11 (RSS flat over a soak): allocations of 256 KiB and more (pane samples, the window
-        // merge's buffers, the reference samples) get their own mappings, returned to the system when
-        // freed. glibc's default threshold climbs to 32 MiB after the first large free, after which
-        // each window evaluation's transient buffers stay in the heap as resident memory.
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 256 * 1024)
-        #endif
+        // Issue 11: fetch buffers reused from the heap, and the heap trimmed while events flow.
+        HeapPolicy.configure()
         var configuration = try Configuration.load(path: configurationPath)
         try Agent.validateForRun(configuration)
         let references = try References.load(&configuration)
@@ -163,9 +158,3 @@ package enum AgentCommand {
         logger.info("Shutdown complete.")
     }
 }
-
-#if canImport(Glibc)
-/// glibc's `mallopt` (`<malloc.h>`, which the Glibc module does not export).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif

@@ -195,6 +195,7 @@ final class KafkaIngest: Sendable {
         var nap = false
         var previousPolled = 0
         var lastIdleSubmit: Int64 = 0
+        var heapTrimmer = HeapTrimmer()
         while !shouldStop() {
             if nap { usleep(KafkaIngest.idleNapMicros) }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -292,6 +293,7 @@ final class KafkaIngest: Sendable {
             }
             status.setBrokersDown(consumer.brokersDown)
             nap = polled < batchSize / 4
+            heapTrimmer.polled(polled, nowMillis: now)
             if now - lastLagUpdate >= 5000 {
                 lastLagUpdate = now
                 let lag = consumer.lag()
