@@ -7,7 +7,7 @@ import Testing
 
 /// `HeapPolicy` and `HeapTrimmer` (issue 11): librdkafka's fetch-response buffers (2–8 MiB at full
 /// speed) come from the heap and are reused instead of being mapped, faulted in and unmapped each
-/// time, and the consume loop returns the heap's free pages once a second while events flow.
+/// time, and the consume loop returns the heap's free pages every 2 s while events flow.
 @Suite(.serialized) struct HeapPolicyTests {
     /// The trim schedule: at most once per interval while polls return messages, once more after
     /// they stop, never while idle.
@@ -15,6 +15,7 @@ import Testing
         var trims: [Int64] = []
         var clock: Int64 = 0
         var trimmer = HeapTrimmer(intervalMillis: 1000, trim: { trims.append(clock) })
+        #expect(HeapTrimmer.defaultIntervalMillis == 2000)
         func poll(_ messages: Int, at millis: Int64) {
             clock = millis
             trimmer.polled(messages, nowMillis: millis)
