@@ -57,6 +57,10 @@ final class DemoSummary: Sendable {
             if let last {
                 line += " · window " + RFC3339.format(millis: last.endMillis).dropFirst(11).dropLast(1) + " (\(last.events) ev)"
                 line += Self.describe(last, baseline: first)
+                if let anomaly = last.anomaly, anomaly.anomalies > 0 {
+                    line += String(format: " · anomalies %d (%.2f%%)", anomaly.anomalies, (anomaly.ratio ?? 0) * 100)
+                }
+                line += " · " + Self.alertsText(agent.alerts.alerts(includeResolved: false), color: false)
             } else {
                 line += " · waiting for the first window"
             }
@@ -77,18 +81,7 @@ final class DemoSummary: Sendable {
                 lines.append(text)
             }
             lines += Self.table(last, baseline: first)
-            let alerts = agent.alerts.alerts(includeResolved: false)
-            let firing = alerts.filter { $0.state == .firing }
-            let pending = alerts.filter { $0.state == .pending }
-            if firing.isEmpty && pending.isEmpty {
-                lines.append("alerts: none")
-            } else {
-                func name(_ a: Alert) -> String { (a.labels["alertname"] ?? "") + (a.labels["feature"].map { "(\($0))" } ?? "") }
-                var text = "alerts: "
-                if !firing.isEmpty { text += "\u{1B}[1;31mFIRING\u{1B}[0m " + firing.map(name).joined(separator: ", ") }
-                if !pending.isEmpty { text += (firing.isEmpty ? "" : " · ") + "pending " + pending.map(name).joined(separator: ", ") }
-                lines.append(text)
-            }
+            lines.append(Self.alertsText(agent.alerts.alerts(includeResolved: false), color: true))
         } else {
             lines.append("waiting for the first window…")
         }
@@ -102,6 +95,19 @@ final class DemoSummary: Sendable {
         if up > lines.count { for _ in lines.count..<up { text += "\u{1B}[2K\n" } }
         Swift.print(text, terminator: "")
         fflush(nil)
+    }
+
+    /// "alerts: none", or the firing and pending alerts by name (and feature), e.g.
+    /// "alerts: FIRING FeatureDrift(amount), DatasetDrift · pending AnomalyRateHigh".
+    static func alertsText(_ alerts: [Alert], color: Bool) -> String {
+        let firing = alerts.filter { $0.state == .firing }
+        let pending = alerts.filter { $0.state == .pending }
+        guard !firing.isEmpty || !pending.isEmpty else { return "alerts: none" }
+        func name(_ a: Alert) -> String { (a.labels["alertname"] ?? "") + (a.labels["feature"].map { "(\($0))" } ?? "") }
+        var text = "alerts: "
+        if !firing.isEmpty { text += (color ? "\u{1B}[1;31mFIRING\u{1B}[0m " : "FIRING ") + firing.map(name).joined(separator: ", ") }
+        if !pending.isEmpty { text += (firing.isEmpty ? "" : " · ") + "pending " + pending.map(name).joined(separator: ", ") }
+        return text
     }
 
     static func verdict(_ window: WindowReport) -> String {
