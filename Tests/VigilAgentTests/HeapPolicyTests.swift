@@ -49,10 +49,17 @@ import Testing
         (pointer - MemoryLayout<Int>.size).load(as: Int.self) & 2 != 0
     }
 
+    /// Whether this process allocates with glibc's malloc. AddressSanitizer and ThreadSanitizer
+    /// builds (`make sanitize`) replace it with allocators of their own: their blocks carry no glibc
+    /// size word, ASan's `mallopt` does nothing and returns 0, and `malloc_trim` returns nothing under
+    /// either (under ASan the trim expectation below failed: -16 KiB returned).
+    static let glibcAllocator = dlsym(nil, "__asan_init") == nil && dlsym(nil, "__tsan_init") == nil
+
     /// With the policy a fetch-sized buffer comes from the heap, stays resident once freed (that is
     /// the reuse) and `trim()` returns it. With the threshold `vigil run` had before (256 KiB; checked
     /// by setting it) the first expectation fails: the buffer is mapped on its own.
-    @Test func fetchSizedBuffersComeFromTheHeapAndTrimReturnsThem() throws {
+    @Test(.enabled(if: glibcAllocator, "glibc's heap layout; sanitizer builds use their own allocators"))
+    func fetchSizedBuffersComeFromTheHeapAndTrimReturnsThem() throws {
         HeapPolicy.configure()
         let size = 8 << 20, count = 6
         var blocks: [UnsafeMutableRawPointer] = []
