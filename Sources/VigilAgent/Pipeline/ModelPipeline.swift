@@ -60,9 +60,14 @@ final class ModelPipeline {
     private var warmup: ReferenceCollector?
     /// Dropped panes kept for reuse (their buffers keep their capacity).
     private var recycled: [WindowPane] = []
-    /// Performance of evaluated windows, kept while delayed labels may still arrive for them
-    /// (SPEC §4 `labels.max_delay`), by window end.
-    private var retained: [Int64: (start: Int64, performance: PerformanceSummary)] = [:]
+    /// Event-time windows: the performance of closed panes (those whose first window was
+    /// evaluated), kept while a window holds them or, with a labels stream, while a delayed label
+    /// can still reach a window that holds them (SPEC §4 `labels.max_delay`).
+    private var paned: PanedPerformance?
+    /// Panes before this one were dropped from `paned`: windows that held them are not re-reported.
+    private var panedFrom = Int64.min
+    /// Panes held by the window being evaluated for the first time, with their open performance.
+    private var closingPanes: [(pane: Int64, performance: PerformanceSummary)] = []
     /// Windows whose performance changed since the last `takePerformanceUpdates()`.
     private var updatedWindows: Set<Int64> = []
     /// How long labels may lag their predictions; nil without a labels stream.
@@ -117,6 +122,7 @@ final class ModelPipeline {
         case .count(let n):
             mode = .count(n)
         }
+        if case .time(let size, let slide, _) = mode { paned = PanedPerformance(span: Int(size / slide), task: performanceTask) }
         if let reference { useReference(reference) } else { featureReferences = settings.features.map { _ in (nil, DriftOptions()) } }
     }
 
@@ -364,6 +370,7 @@ final class ModelPipeline {
             if pane != Self.lateRow {
                 if panes[pane] == nil { panes[pane] = makePane(index: pane) }
                 panes[pane]!.add(batch, rows: start..<end)
+                if panes[pane]!.performanceClosed { addClosedPerformance(batch, rows: start..<end, pane: pane) }
                 if tracksReplay { noteFirstOffsets(batch, rows: start..<end, pane: pane) }
                 addScores(batch, rows: start..<end, to: &panes[pane]!)
                 applied += end - start
@@ -378,21 +385,36 @@ final class ModelPipeline {
         return applied
     }
 
+    /// Labelled rows that arrived for a pane already closed (late for its first windows, not for
+    /// the later ones): counted in the pane's `PanedPerformance` entry.
+    private func addClosedPerformance(_ batch: EventBatch, rows: Range<Int>, pane: Int64) {
+        guard !batch.labelValues.isEmpty, !batch.predictionValues.isEmpty else {
+            if !batch.labelCodes.isEmpty, !batch.predictionCodes.isEmpty {
+                batch.predictionCodes.withUnsafeBufferPointer { p in
+                    batch.labelCodes.withUnsafeBufferPointer { _ = paned?.addCodes(pane, predictionCodes: p, labelCodes: $0, rows: rows) }
+                }
+            }
+            return
+        }
+        for row in rows { paned?.add(pane, prediction: batch.predictionValues[row], label: batch.labelValues[row]) }
+    }
+
     /// A delayed label joined to a prediction of this model made at `timestamp` (SPEC §4 `labels`):
-    /// counted in the pane that still holds the prediction, and in every already evaluated window
-    /// that contains it (their performance is re-reported through `takePerformanceUpdates()`).
+    /// counted once, in the pane of the prediction, which every window holding it reads; the
+    /// windows already evaluated among them are re-reported through `takePerformanceUpdates()`.
     func attributeLabel(timestamp: Int64, score: Double, label: Double) {
         switch mode {
         case .time(let size, let slide, _):
             let pane = floorDiv(timestamp, slide)
-            panes[pane]?.performance.add(prediction: score, label: label)
+            guard paned?.add(pane, prediction: score, label: label) == true else {
+                // An open pane (no window holding it evaluated yet), or one past the horizon.
+                panes[pane]?.performance.add(prediction: score, label: label)
+                return
+            }
             guard let through = evaluatedThrough else { return }
             var end = (pane + 1) * slide
             while end <= timestamp &+ size && end <= through {
-                if retained[end] != nil {
-                    retained[end]!.performance.add(prediction: score, label: label)
-                    updatedWindows.insert(end)
-                }
+                if end / slide - Int64(size / slide) >= panedFrom { updatedWindows.insert(end) }
                 end += slide
             }
         case .count:
@@ -403,11 +425,34 @@ final class ModelPipeline {
     /// Windows whose performance changed through delayed labels: (start, end, performance).
     func takePerformanceUpdates() -> [(start: Int64, end: Int64, performance: PerformanceReport)] {
         defer { updatedWindows.removeAll() }
+        guard case .time(let size, let slide, _) = mode, let paned else { return [] }
         return updatedWindows.sorted().compactMap { end in
-            guard retained[end] != nil else { return nil }
-            retained[end]!.performance.sortScores()
-            return (start: retained[end]!.start, end: end, performance: retained[end]!.performance.report())
+            let first = end / slide - size / slide
+            guard first >= panedFrom else { return nil }
+            return (start: end - size, end: end, performance: paned.report(panes: first..<(end / slide)))
         }
+    }
+
+    /// Whether row `row` of the batch last applied was accepted (not late).
+    func accepted(row: Int) -> Bool {
+        guard case .time = mode else { return true }
+        return row < paneOfRow.count && paneOfRow[row] != Self.lateRow
+    }
+
+    /// With a labels stream: forgets the panes that no delayed label can reach any more. A label
+    /// can only join a prediction still waiting in the join, so windows ending at or before the
+    /// pane of the oldest waiting prediction (`oldestAwaited`; nil: none waits) stay as reported.
+    func releasePerformance(oldestAwaited: Int64?) {
+        guard case .time(let size, let slide, _) = mode, paned != nil else { return }
+        let span = size / slide
+        // The first window that can still change ends after the oldest awaited prediction's pane;
+        // the panes it holds and all later ones are kept, with every pane still in `panes`.
+        var keep = oldestAwaited.map { floorDiv($0, slide) + 1 - span } ?? Int64.max
+        if let open = panes.keys.min() { keep = min(keep, open) }
+        if let through = evaluatedThrough { keep = min(keep, through / slide + 1 - span) }
+        guard keep > panedFrom else { return }
+        paned!.drop(before: keep)
+        panedFrom = keep
     }
 
     /// Feeds an accepted event's prediction to Page-Hinkley, in stream order.
@@ -510,7 +555,11 @@ final class ModelPipeline {
             // The window's panes are final (the watermark passed their end): sort their samples
             // once, so this and later windows merge instead of sorting.
             // (Keys are collected first: mutating while iterating `panes.keys` would copy the storage.)
-            for key in panes.keys.filter({ $0 >= firstPane && $0 < endPane }) { panes[key]!.sortSamples() }
+            // Their performance moves to `paned` (closed) the first time a window holds them.
+            for key in panes.keys.filter({ $0 >= firstPane && $0 < endPane }).sorted() {
+                panes[key]!.sortSamples()
+                if paned != nil, !panes[key]!.performanceClosed { closingPanes.append((key, panes[key]!.takePerformance())) }
+            }
             let members = (firstPane..<endPane).count <= panes.count
                 ? (firstPane..<endPane).compactMap { panes[$0] }
                 : panes.filter { $0.key >= firstPane && $0.key < endPane }.sorted { $0.key < $1.key }.map(\.value)
@@ -529,7 +578,7 @@ final class ModelPipeline {
             } else {
                 emptyRun = 0
             }
-            reports.append(report(panes: members, start: end - size, end: end))
+            reports.append(report(panes: members, start: end - size, end: end, paneRange: firstPane..<endPane))
             evaluatedThrough = end
             nextWindowEnd = end + slide
             dropPanes(before: floorDiv(end + slide - size, slide))
@@ -540,8 +589,9 @@ final class ModelPipeline {
             nextWindowEnd = through + slide
         }
         if let delay = labelDelayMillis {
+            // Windows ending before the horizon are past `max_delay`: no longer re-reported.
             let horizon = watermark &- delay &- size
-            for key in retained.keys.filter({ $0 < horizon }) { retained[key] = nil }
+            dropPerformance(before: -floorDiv(-horizon, slide) - size / slide)
         }
         return reports
     }
@@ -584,12 +634,16 @@ final class ModelPipeline {
         }
     }
 
+    /// Closed panes whose performance is kept, and their ROC AUC scores (memory; tests).
+    var keptPerformance: (panes: Int, scores: Int) { (paned?.paneCount ?? 0, paned?.scoreCount ?? 0) }
+
     /// Sample values the live panes hold for numeric feature `feature` (memory; tests).
     func retainedSampleValues(feature: Int) -> Int {
         panes.values.reduce(0) { $0 + $1.numeric[feature].sample.count }
     }
 
     private func dropPanes(before paneIndex: Int64) {
+        if labelDelayMillis == nil { dropPerformance(before: paneIndex) }
         if tracksReplay {
             for key in paneFirstOffsets.keys.filter({ $0 < paneIndex - historyPanes }) { paneFirstOffsets[key] = nil }
         }
@@ -598,6 +652,17 @@ final class ModelPipeline {
                 recycled.append(pane)
             }
         }
+    }
+
+    /// Drops the closed panes' performance before `index`, except what windows still open hold.
+    private func dropPerformance(before index: Int64) {
+        guard case .time(let size, let slide, _) = mode, paned != nil else { return }
+        var keep = index
+        if let open = panes.keys.min() { keep = min(keep, open) }
+        if let through = evaluatedThrough { keep = min(keep, through / slide + 1 - size / slide) }
+        guard keep > panedFrom else { return }
+        paned!.drop(before: keep)
+        panedFrom = keep
     }
 
     /// A new pane, reusing the buffers of a dropped one when there is one (no allocation per
@@ -623,9 +688,10 @@ final class ModelPipeline {
     }
 
     /// Builds the window report from its panes (SPEC §7), timing the evaluation.
-    private func report(panes members: [WindowPane], start: Int64, end: Int64) -> WindowReport {
+    /// - Parameter paneRange: event-time windows: the window's pane indices.
+    private func report(panes members: [WindowPane], start: Int64, end: Int64, paneRange: Range<Int64>? = nil) -> WindowReport {
         let started = ContinuousClock.now
-        let report = evaluate(panes: members, start: start, end: end)
+        let report = evaluate(panes: members, start: start, end: end, paneRange: paneRange)
         evaluationSeconds.append((ContinuousClock.now - started).seconds)
         return report
     }
@@ -637,7 +703,7 @@ final class ModelPipeline {
         return taken
     }
 
-    private func evaluate(panes members: [WindowPane], start: Int64, end: Int64) -> WindowReport {
+    private func evaluate(panes members: [WindowPane], start: Int64, end: Int64, paneRange: Range<Int64>?) -> WindowReport {
         let events = members.reduce(0) { $0 + $1.events }
         let windowSeed = seed ^ UInt64(bitPattern: end)
         // The numeric features (and the ROC AUC's sort of the window's scores) are evaluated in
@@ -649,16 +715,26 @@ final class ModelPipeline {
         let predictionOptions = DriftOptions(method: settings.drift.perFeature["prediction"]?.method ?? settings.drift.method,
                                              threshold: settings.drift.perFeature["prediction"]?.threshold)
         let predictionReference = reference?.prediction
-        // Jobs: the performance first (sorting every labelled score of the window is the longest
-        // job when the model has labels, and libdispatch hands out indices in order), the numeric
-        // prediction, then the numeric features.
+        // Jobs: the performance first (closing the new panes sorts their labelled scores, the
+        // longest job when the model has labels, and libdispatch hands out indices in order), the
+        // numeric prediction, then the numeric features. Job 0 alone writes `closed` and
+        // `closing`, moved out of `paned` and `closingPanes` meanwhile: held once, their score
+        // arrays are sorted in place, not copied.
+        var closed = paned, closing = closingPanes
+        paned = nil
+        closingPanes = []
+        defer { paned = closed }
         let firstFeatureJob = schema.prediction == .numeric ? 2 : 1
         let evaluated = parallelMap(firstFeatureJob + numericFeatures.count) { job -> Evaluated in
             if job == 0 {
+                if let paneRange, closed != nil {
+                    for i in closing.indices { closed!.close(closing[i].pane, &closing[i].performance) }
+                    return Evaluated(performance: closed!.report(panes: paneRange))
+                }
                 var performance = PerformanceSummary(task: task)
                 for pane in members { performance.merge(pane.performance) }
                 performance.sortScores()   // in place: no sorted copies of up to millions of scores
-                return Evaluated(performance: performance)
+                return Evaluated(performance: performance.report())
             }
             if job < firstFeatureJob {
                 return Evaluated(feature: Self.numericReport(
@@ -698,9 +774,7 @@ final class ModelPipeline {
             for pane in members { if let a = pane.anomaly { merged.merge(a) } }
             window.anomaly = merged.report(model: model, events: events)
         }
-        let performance = evaluated[0].performance!
-        window.performance = performance.report()
-        if labelDelayMillis != nil, case .time = mode { retained[end] = (start, performance) }
+        window.performance = evaluated[0].performance!
         if changeDetector != nil {
             let detections = members.reduce(0) { $0 + $1.changeDetections }
             window.changeDetection = [ChangeDetectionReport(target: "prediction", method: "page_hinkley", detected: detections > 0, detections: detections)]
@@ -720,7 +794,7 @@ final class ModelPipeline {
     /// One of `report`'s parallel jobs: a numeric feature's report, or the window's performance.
     private struct Evaluated {
         var feature: FeatureReport?
-        var performance: PerformanceSummary?
+        var performance: PerformanceReport?
     }
 
     private func categoricalReport(_ summary: CategoricalSummary, names: CategoryNames, events: Int) -> CategoricalFeatureReport {

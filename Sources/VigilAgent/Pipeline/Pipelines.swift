@@ -213,13 +213,15 @@ final class Pipelines {
                 updated = updated || batch.count > 0
                 evaluations += windows
                 reports.forEach(deliver)
+                if !reports.isEmpty { releasePerformance(model) }
             }
         }
         if evaluate {
-            for pipeline in pipelines {
+            for (model, pipeline) in pipelines.enumerated() {
                 let reports = pipeline.advance(nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
                 evaluations += pipeline.takeEvaluationSeconds()
                 reports.forEach(deliver)
+                if !reports.isEmpty { releasePerformance(model) }
             }
         }
         publishDurations(update: updated ? updateSeconds : nil, evaluations: evaluations)
@@ -236,13 +238,22 @@ final class Pipelines {
         }
     }
 
-    /// Predictions without a label in their event wait for one from the labels stream.
+    /// After windows were evaluated: with a labels stream, the model's closed panes that no
+    /// waiting prediction can reach are forgotten (memory; see `ModelPipeline.releasePerformance`).
+    private func releasePerformance(_ model: Int) {
+        guard let join = labelJoin else { return }
+        pipelines[model].releasePerformance(oldestAwaited: join.oldestPrediction(model: model))
+    }
+
+    /// Accepted predictions without a label in their event wait for one from the labels stream
+    /// (late events are not counted in any window, so their labels are not either).
     private func registerForJoin(_ batch: EventBatch, model: Int) {
         guard batch.labelCodes.isEmpty, !batch.predictionValues.isEmpty else { return }
         var joined = 0
         for row in 0..<batch.count {
             let id = batch.idHashes[row], score = batch.predictionValues[row]
-            guard id != 0, !score.isNaN, row >= batch.labelValues.count || batch.labelValues[row].isNaN else { continue }
+            guard id != 0, !score.isNaN, row >= batch.labelValues.count || batch.labelValues[row].isNaN,
+                  pipelines[model].accepted(row: row) else { continue }
             if let label = labelJoin!.prediction(id: id, model: model, timestamp: batch.timestamps[row], score: score) {
                 pipelines[model].attributeLabel(timestamp: batch.timestamps[row], score: score, label: label)
                 joined += 1

@@ -15,8 +15,11 @@ struct WindowPane {
     var anomaly: AnomalySummary?
     /// Page-Hinkley detections among the pane's events.
     var changeDetections = 0
-    /// Model performance from the labels that came with the events.
+    /// Model performance from the labels that came with the events, until the pane is closed
+    /// (`takePerformance()`); labelled events after that go to `PanedPerformance`.
     var performance: PerformanceSummary
+    /// Whether `takePerformance()` moved the performance out (`add` then skips it).
+    private(set) var performanceClosed = false
     /// The reference the pane's bins and anomaly counts were set up for (panes are only
     /// recycled within one reference).
     var referenceGeneration = 0
@@ -60,6 +63,7 @@ struct WindowPane {
         if predictionClasses != nil, !batch.predictionCodes.isEmpty {
             batch.predictionCodes.withUnsafeBufferPointer { predictionClasses!.add($0, rows: rows) }
         }
+        if performanceClosed { return }
         if !batch.labelValues.isEmpty, !batch.predictionValues.isEmpty {
             batch.predictionValues.withUnsafeBufferPointer { p in
                 batch.labelValues.withUnsafeBufferPointer { performance.add(predictions: p, labels: $0, rows: rows) }
@@ -77,6 +81,15 @@ struct WindowPane {
         predictionValues?.sortSample()
     }
 
+    /// Moves the performance out when the pane's first window is evaluated (see `PanedPerformance`).
+    mutating func takePerformance() -> PerformanceSummary {
+        defer {
+            performance = PerformanceSummary(task: performance.task)
+            performanceClosed = true
+        }
+        return performance
+    }
+
     /// Empties the pane for reuse as a new one, keeping buffer capacity.
     mutating func reset(seed: UInt64) {
         events = 0
@@ -89,6 +102,7 @@ struct WindowPane {
         anomaly?.reset()
         changeDetections = 0
         performance.reset()
+        performanceClosed = false
     }
 
     mutating func recordNonFinite(feature: Int) {

@@ -52,6 +52,17 @@ package struct LabelJoin: Sendable {
         return nil
     }
 
+    /// The event time of model `model`'s oldest prediction still waiting for its label; nil when
+    /// none waits. Windows that hold only older events can no longer change.
+    /// - Complexity: O(waiting predictions), once per evaluated window.
+    package func oldestPrediction(model: Int) -> Int64? {
+        var oldest: Int64?
+        for prediction in predictions.values where prediction.model == model {
+            if oldest == nil || prediction.timestamp < oldest! { oldest = prediction.timestamp }
+        }
+        return oldest
+    }
+
     package mutating func takeUnmatched() -> Int {
         defer { unmatched = 0 }
         return unmatched

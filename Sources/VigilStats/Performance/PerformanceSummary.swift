@@ -34,8 +34,13 @@ package struct PerformanceSummary: Sendable, Equatable {
     }
 
     /// Adds one labelled prediction (a delayed label joined later); NaN on either side is skipped.
-    package mutating func add(prediction p: Double, label y: Double) {
-        guard !p.isNaN, !y.isNaN else { return }
+    /// - Parameter keepScore: false when the caller keeps the binary score itself for the ROC AUC
+    ///   (`PanedPerformance`); the counts and sums are updated either way.
+    /// - Returns: for a binary task, whether the pair was counted as a positive; nil when the pair
+    ///   was skipped or the task is not binary.
+    @discardableResult
+    package mutating func add(prediction p: Double, label y: Double, keepScore: Bool = true) -> Bool? {
+        guard !p.isNaN, !y.isNaN else { return nil }
         labeled += 1
         switch task {
         case .binary(let threshold, let positive):
@@ -52,8 +57,11 @@ package struct PerformanceSummary: Sendable, Equatable {
             logLossSum -= isPositive ? Double.log(clipped) : Double.log(1 - clipped)
             let target = isPositive ? 1.0 : 0.0
             brierSum += (p - target) * (p - target)
-            if isPositive { positiveScores.append(p) } else { negativeScores.append(p) }
-            scoresSorted = false
+            if keepScore {
+                if isPositive { positiveScores.append(p) } else { negativeScores.append(p) }
+                scoresSorted = false
+            }
+            return isPositive
         case .regression:
             let e = p - y
             absoluteErrorSum += abs(e)
@@ -62,6 +70,17 @@ package struct PerformanceSummary: Sendable, Equatable {
         case .multiclass:
             break
         }
+        return nil
+    }
+
+    /// Moves the ROC AUC scores out (each class's, in the order they came), leaving the counts.
+    package mutating func takeScores() -> (positive: [Double], negative: [Double]) {
+        defer {
+            positiveScores = []
+            negativeScores = []
+            scoresSorted = true
+        }
+        return (positiveScores, negativeScores)
     }
 
     /// Adds labelled multiclass rows (code 0 = missing, skipped).
@@ -108,6 +127,14 @@ package struct PerformanceSummary: Sendable, Equatable {
 
     /// SPEC §7 `performance`: values that do not apply to the task, or have no labels, are nil.
     package func report() -> PerformanceReport {
+        guard case .binary = task, labeled > 0 else { return report(rocAUC: nil) }
+        return report(rocAUC: scoresSorted
+            ? ROCAUC.value(sortedPositive: positiveScores, sortedNegative: negativeScores)
+            : ROCAUC.value(sortedPositive: positiveScores.sorted(), sortedNegative: negativeScores.sorted()))
+    }
+
+    /// The same with the ROC AUC computed elsewhere (`PanedPerformance`); ignored unless binary.
+    package func report(rocAUC: Double?) -> PerformanceReport {
         var r = PerformanceReport()
         r.labeled = labeled
         guard labeled > 0 else { return r }
@@ -122,9 +149,7 @@ package struct PerformanceSummary: Sendable, Equatable {
             r.precision = precision
             r.recall = recall
             r.f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
-            r.rocAUC = scoresSorted
-                ? ROCAUC.value(sortedPositive: positiveScores, sortedNegative: negativeScores)
-                : ROCAUC.value(sortedPositive: positiveScores.sorted(), sortedNegative: negativeScores.sorted())
+            r.rocAUC = rocAUC
             r.logLoss = logLossSum / n
             r.brier = brierSum / n
         case .regression:
