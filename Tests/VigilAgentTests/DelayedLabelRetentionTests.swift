@@ -23,7 +23,7 @@ import VigilStats
         """
     static let now: Int64 = 1_800_000_000_000
 
-    static func pipelines() throws -> (Pipelines, MetricsRegistry) {
+    static func pipelines(_ yaml: String = yaml) throws -> (Pipelines, MetricsRegistry) {
         let configuration = try Configuration.parse(yaml: yaml)
         let metrics = MetricsRegistry(maxSeries: configuration.http.maxSeries, processMetrics: false)
         return (Pipelines(configuration: configuration, metrics: metrics, byTopic: false), metrics)
@@ -100,6 +100,18 @@ import VigilStats
             #expect(got.labeled == want.labeled && got.rocAUC == want.rocAUC && got.accuracy == want.accuracy, "window ending \(end)")
             #expect(isClose(got.logLoss, want.logLoss, relative: 1e-12) && isClose(got.brier, want.brier, relative: 1e-12))
         }
+    }
+
+    /// The batch that completes a warm-up reference is applied in two parts; every accepted
+    /// prediction of it still waits for its label (all 25 join, not only the second part's 15).
+    @Test func theBatchCompletingTheWarmUpJoinsAllItsLabels() throws {
+        let (pipelines, metrics) = try Self.pipelines(Self.yaml.replacingOccurrences(
+            of: "    window:", with: "    reference: {warmup_events: 10}\n    window:"))
+        for i in 0..<25 { Self.decode(pipelines, Self.event(i, ts: Int64(i) * 250, label: false), offset: i) }
+        pipelines.flush(nowMillis: Self.now)
+        for i in 0..<25 { Self.label(pipelines, i, ts: 10_000) }
+        pipelines.flushLabels()
+        #expect(metrics.value(MetricCatalog.labelsJoinedTotal, labels: ["m"]) == 25)
     }
 
     /// A late event (rejected, SPEC §5) is in no window, so its label joins nothing: it stays

@@ -269,8 +269,10 @@ final class ModelPipeline {
             // before it exists), the rest are compared with it.
             let head = batch.rows(0..<needed), tail = batch.rows(needed..<batch.count)
             var (outcome, reports) = applyEvents(head, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
+            let headPanes = paneOfRow
             collectWarmup(head)
             let (more, moreReports) = applyEvents(tail, nowMillis: nowMillis, idleTimeoutMillis: idleTimeoutMillis)
+            paneOfRow = headPanes + paneOfRow   // `accepted(row:)` answers for the whole batch (once, at warm-up's end)
             outcome.accepted += more.accepted
             outcome.late += more.late
             reports += moreReports
@@ -591,7 +593,7 @@ final class ModelPipeline {
         if let delay = labelDelayMillis {
             // Windows ending before the horizon are past `max_delay`: no longer re-reported.
             let horizon = watermark &- delay &- size
-            dropPerformance(before: -floorDiv(-horizon, slide) - size / slide)
+            dropPerformance(before: (0 &- floorDiv(0 &- horizon, slide)) &- size / slide)
         }
         return reports
     }
