@@ -55,6 +55,9 @@ package struct PanedPerformance: Sendable {
     /// Scores kept over all panes (memory; tests).
     package var scoreCount: Int { entries.values.reduce(0) { $0 + $1.positive.count + $1.negative.count } }
 
+    /// Bytes the kept scores take (memory; tests).
+    package var storedBytes: Int { entries.values.reduce(0) { $0 + $1.positive.storedBytes + $1.negative.storedBytes } }
+
     /// Closes pane `index` with the pairs counted in `summary` while it was open: sorts its scores
     /// and computes U with itself and with every closed pane fewer than `span` panes away.
     /// - Complexity: O(n log n) for the pane's n scores, plus O(n + m) per neighbour of m scores.
@@ -139,29 +142,72 @@ package struct PanedPerformance: Sendable {
     }
 }
 
-/// One class's scores of a closed pane, ascending: a sorted base and a small sorted buffer of
-/// later insertions, merged into the base when it fills.
+/// One class's scores of a closed pane, ascending: a compact sorted base and a small sorted
+/// buffer of later insertions, merged into the base when it fills.
+///
+/// The base is stored exactly but not as 8-byte doubles: each score maps to a 64-bit key whose
+/// unsigned order is the scores' order (`RadixSort`'s: positive values flip the sign bit, negative
+/// values every bit), and sorted keys are close together, so the base keeps, in blocks of
+/// `blockSize`, each block's first key whole and every other key as the LEB128 varint of its
+/// difference from the key before. Scores with six decimals take ~3–4 bytes each, full-precision
+/// ones ~5 (sixteenth session). Binary search runs over the blocks' first keys, then decodes
+/// within one block; merge walks decode in order.
 package struct SortedScores: Sendable {
-    private var base: [Double]
-    private var recent: [Double] = []
+    static let blockSize = 64
     /// Insertions kept apart from the base (an insertion moves at most this many values).
     static let recentLimit = 4096
 
-    /// - Parameter sorted: ascending, without NaN.
-    package init(sorted: [Double]) {
-        // A pane's scores grew by appending: drop the spare capacity before keeping them.
-        base = sorted.capacity > sorted.count + sorted.count / 4 ? Array(unsafeUninitializedCapacity: sorted.count) { buffer, count in
-            _ = buffer.initialize(from: sorted)
-            count = sorted.count
-        } : sorted
-    }
+    /// Per block: its first key, and where its other keys' varints start in `bytes`.
+    private var heads: [UInt64] = []
+    private var starts: [UInt32] = []
+    private var bytes: [UInt8] = []
+    private var baseCount = 0
+    private var recent: [Double] = []
 
-    package var count: Int { base.count + recent.count }
+    /// - Parameter sorted: ascending, without NaN.
+    package init(sorted: [Double]) { encode(sorted) }
+
+    package var count: Int { baseCount + recent.count }
+
+    /// Bytes held for the scores (memory; tests).
+    package var storedBytes: Int { heads.count * 8 + starts.count * 4 + bytes.count + recent.count * 8 }
 
     /// The number of scores below `value` and equal to it (−0 equals +0).
     package func rank(of value: Double) -> (below: Int, equal: Int) {
-        let (b1, e1) = Self.rank(of: value, in: base), (b2, e2) = Self.rank(of: value, in: recent)
+        let (b1, e1) = baseRank(of: value), (b2, e2) = Self.rank(of: value, in: recent)
         return (b1 + b2, e1 + e2)
+    }
+
+    /// `rank(of:)` in the base: one block decoded, a second one only when the scores equal to
+    /// `value` run to the end of that block.
+    private func baseRank(of value: Double) -> (below: Int, equal: Int) {
+        guard baseCount > 0 else { return (0, 0) }
+        // The last block whose first score is below `value` holds the first score not below it
+        // (or that score starts the next block).
+        let block = max(0, baseCount(below: value, orEqual: false, blocksOnly: true) - 1)
+        var index = block * Self.blockSize
+        let end = min(baseCount, index + Self.blockSize)
+        var key = heads[block], at = Int(starts[block])
+        var score = Self.score(key)
+        while score < value {
+            index += 1
+            if index == end { break }
+            key &+= Self.readVarint(bytes, &at)
+            score = Self.score(key)
+        }
+        let below = index
+        var through = index
+        while through < end && score == value {
+            through += 1
+            if through == end { break }
+            key &+= Self.readVarint(bytes, &at)
+            score = Self.score(key)
+        }
+        if through == end && end < baseCount {
+            // The equal scores may go on in later blocks.
+            return (below, baseCount(below: value, orEqual: true) - below)
+        }
+        return (below, through - below)
     }
 
     package mutating func insert(_ value: Double) {
@@ -174,17 +220,140 @@ package struct SortedScores: Sendable {
     package mutating func flush() {
         guard !recent.isEmpty else { return }
         var merged: [Double] = []
-        merged.reserveCapacity(base.count + recent.count)
-        var i = 0, j = 0
-        while i < base.count || j < recent.count {
-            if j >= recent.count || (i < base.count && base[i] <= recent[j]) {
-                merged.append(base[i]); i += 1
+        merged.reserveCapacity(count)
+        var reader = Reader(self)
+        var j = 0
+        while !reader.atEnd || j < recent.count {
+            if j >= recent.count || (!reader.atEnd && reader.current <= recent[j]) {
+                merged.append(reader.current)
+                reader.advance()
             } else {
-                merged.append(recent[j]); j += 1
+                merged.append(recent[j])
+                j += 1
             }
         }
-        base = merged
         recent = []
+        encode(merged)
+    }
+
+    /// The order-preserving key of a score, and back.
+    @inline(__always) static func key(_ value: Double) -> UInt64 {
+        let bits = value.bitPattern
+        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+    }
+
+    @inline(__always) static func score(_ key: UInt64) -> Double {
+        Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
+    }
+
+    @inline(__always) private static func varintLength(_ delta: UInt64) -> Int {
+        max(1, (64 - delta.leadingZeroBitCount + 6) / 7)
+    }
+
+    private mutating func encode(_ sorted: [Double]) {
+        let n = sorted.count, blocks = (n + Self.blockSize - 1) / Self.blockSize
+        baseCount = n
+        var size = 0, previous: UInt64 = 0
+        for i in 0..<n {
+            let key = Self.key(sorted[i])
+            // Wrapping: −0 and +0 may come in either order after a merge (they compare equal).
+            if i % Self.blockSize != 0 { size += Self.varintLength(key &- previous) }
+            previous = key
+        }
+        var heads: [UInt64] = [], starts: [UInt32] = []
+        heads.reserveCapacity(blocks)
+        starts.reserveCapacity(blocks)
+        bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, written in
+            var at = 0
+            for i in 0..<n {
+                let key = Self.key(sorted[i])
+                if i % Self.blockSize == 0 {
+                    heads.append(key)
+                    starts.append(UInt32(at))
+                } else {
+                    var delta = key &- previous
+                    while delta >= 0x80 {
+                        buffer[at] = UInt8(truncatingIfNeeded: delta) | 0x80
+                        delta >>= 7
+                        at += 1
+                    }
+                    buffer[at] = UInt8(delta)
+                    at += 1
+                }
+                previous = key
+            }
+            written = at
+        }
+        self.heads = heads
+        self.starts = starts
+    }
+
+    /// Base scores below `value` (or also equal to it); with `blocksOnly`, the blocks whose first
+    /// score is.
+    private func baseCount(below value: Double, orEqual: Bool, blocksOnly: Bool = false) -> Int {
+        @inline(__always) func holds(_ x: Double) -> Bool { orEqual ? x <= value : x < value }
+        // The blocks whose first score holds form a prefix (scores ascend); count within the last.
+        var low = 0, high = heads.count
+        while low < high {
+            let mid = (low + high) / 2
+            if holds(Self.score(heads[mid])) { low = mid + 1 } else { high = mid }
+        }
+        if blocksOnly { return low }
+        guard low > 0 else { return 0 }
+        let block = low - 1, first = block * Self.blockSize
+        var counted = first + 1, key = heads[block], at = Int(starts[block])
+        for _ in 1..<min(Self.blockSize, baseCount - first) {
+            key &+= Self.readVarint(bytes, &at)
+            guard holds(Self.score(key)) else { break }
+            counted += 1
+        }
+        return counted
+    }
+
+    @inline(__always) private static func readVarint(_ bytes: [UInt8], _ at: inout Int) -> UInt64 {
+        var value: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            let byte = bytes[at]
+            at += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    /// Reads the base in order.
+    package struct Reader {
+        private let heads: [UInt64], starts: [UInt32], bytes: [UInt8]
+        package let count: Int
+        package private(set) var index = 0
+        private var at = 0, key: UInt64 = 0
+        /// The score at `index` (unless `atEnd`).
+        package private(set) var current = 0.0
+
+        package init(_ scores: SortedScores) {
+            heads = scores.heads
+            starts = scores.starts
+            bytes = scores.bytes
+            count = scores.baseCount
+            if count > 0 { load() }
+        }
+
+        package var atEnd: Bool { index >= count }
+
+        package mutating func advance() {
+            index += 1
+            if index < count { load() }
+        }
+
+        @inline(__always) private mutating func load() {
+            if index % SortedScores.blockSize == 0 {
+                key = heads[index / SortedScores.blockSize]
+                at = Int(starts[index / SortedScores.blockSize])
+            } else {
+                key &+= SortedScores.readVarint(bytes, &at)
+            }
+            current = SortedScores.score(key)
+        }
     }
 
     /// 2·U(positives, negatives): for each positive score, twice the negatives below it plus the
@@ -192,23 +361,19 @@ package struct SortedScores: Sendable {
     /// - Complexity: O(n + m).
     static func doubledU(_ positive: SortedScores, _ negative: SortedScores) -> Int64 {
         precondition(positive.recent.isEmpty && negative.recent.isEmpty, "flush first")
-        return positive.base.withUnsafeBufferPointer { p in
-            negative.base.withUnsafeBufferPointer { n in
-                var total: Int64 = 0
-                var i = 0, below = 0
-                while i < p.count {
-                    let value = p[i]
-                    var group = 1
-                    i += 1
-                    while i < p.count && p[i] == value { group += 1; i += 1 }
-                    while below < n.count && n[below] < value { below += 1 }
-                    var through = below
-                    while through < n.count && n[through] == value { through += 1 }
-                    total += Int64(group) * Int64(2 * below + (through - below))
-                }
-                return total
-            }
+        var p = Reader(positive), n = Reader(negative)
+        var total: Int64 = 0
+        while !p.atEnd {
+            let value = p.current
+            var group = 0
+            while !p.atEnd && p.current == value { group += 1; p.advance() }
+            while !n.atEnd && n.current < value { n.advance() }
+            let below = n.index
+            var ties = 0
+            while !n.atEnd && n.current == value { ties += 1; n.advance() }
+            total += Int64(group) * Int64(2 * below + ties)
         }
+        return total
     }
 
     /// (values below `value`, values equal to it) in ascending `values`, by two binary searches.
