@@ -46,9 +46,6 @@ package struct PanedPerformance: Sendable {
     /// Whether pane `index` was closed (and not dropped).
     package func contains(_ index: Int64) -> Bool { entries[index] != nil }
 
-    /// The lowest pane index kept, if any.
-    package var firstPane: Int64? { entries.keys.min() }
-
     /// Panes kept (memory; tests).
     package var paneCount: Int { entries.count }
 
