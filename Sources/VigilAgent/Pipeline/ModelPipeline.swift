@@ -445,16 +445,10 @@ final class ModelPipeline {
     /// can only join a prediction still waiting in the join, so windows ending at or before the
     /// pane of the oldest waiting prediction (`oldestAwaited`; nil: none waits) stay as reported.
     func releasePerformance(oldestAwaited: Int64?) {
-        guard case .time(let size, let slide, _) = mode, paned != nil else { return }
-        let span = size / slide
-        // The first window that can still change ends after the oldest awaited prediction's pane;
-        // the panes it holds and all later ones are kept, with every pane still in `panes`.
-        var keep = oldestAwaited.map { floorDiv($0, slide) + 1 - span } ?? Int64.max
-        if let open = panes.keys.min() { keep = min(keep, open) }
-        if let through = evaluatedThrough { keep = min(keep, through / slide + 1 - span) }
-        guard keep > panedFrom else { return }
-        paned!.drop(before: keep)
-        panedFrom = keep
+        guard case .time(let size, let slide, _) = mode else { return }
+        // The first window that can still change ends after the oldest awaited prediction's pane:
+        // the panes it holds and all later ones are kept (and those of windows still open).
+        dropPerformance(before: oldestAwaited.map { floorDiv($0, slide) + 1 - size / slide } ?? .max)
     }
 
     /// Feeds an accepted event's prediction to Page-Hinkley, in stream order.

@@ -18,6 +18,18 @@ package enum RadixSort {
     /// Below this many values the standard library's sort is as fast.
     static let minimumCount = 512
 
+    /// The unsigned key whose order is the doubles' order: negative values (sign set) flip every
+    /// bit, positive ones the sign bit. -0.0 maps just below +0.0.
+    @inline(__always) package static func key(_ value: Double) -> UInt64 {
+        let bits = value.bitPattern
+        return bits ^ (UInt64(bitPattern: Int64(bitPattern: bits) >> 63) | 0x8000_0000_0000_0000)
+    }
+
+    /// The double of `key(_:)`.
+    @inline(__always) package static func value(ofKey key: UInt64) -> Double {
+        Double(bitPattern: key ^ (UInt64(bitPattern: Int64(bitPattern: ~key) >> 63) | 0x8000_0000_0000_0000))
+    }
+
     package static func sort(_ values: inout [Double]) {
         guard values.count >= minimumCount else { values.sort(); return }
         values.withUnsafeMutableBufferPointer { sort($0) }
@@ -44,9 +56,7 @@ package enum RadixSort {
         defer { histogram.deallocate() }
         histogram.initialize(repeating: 0, count: 3 * bucketCount)
         for i in 0..<count {
-            let bits = keys[i]
-            // Negative (sign set): flip all bits; positive: flip the sign bit.
-            let key = bits ^ (UInt64(bitPattern: Int64(bitPattern: bits) >> 63) | 0x8000_0000_0000_0000)
+            let key = Self.key(Double(bitPattern: keys[i]))   // the memory stays typed UInt64
             keys[i] = key
             histogram[Int((key >> 31) & 0x7FF)] &+= 1
             histogram[bucketCount + Int((key >> 42) & 0x7FF)] &+= 1
@@ -85,11 +95,7 @@ package enum RadixSort {
             runHigh = high
         }
         // Back to doubles, into `values` (the sorted keys may be in the scratch buffer).
-        for i in 0..<count {
-            let key = source[i]
-            let bits = key ^ (UInt64(bitPattern: Int64(bitPattern: ~key) >> 63) | 0x8000_0000_0000_0000)
-            keys[i] = bits
-        }
+        for i in 0..<count { keys[i] = value(ofKey: source[i]).bitPattern }
     }
 
     /// Sorts `count` keys in place: insertion sort up to 32 (O(count) when already in order, as

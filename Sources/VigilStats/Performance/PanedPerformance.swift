@@ -52,9 +52,6 @@ package struct PanedPerformance: Sendable {
     /// Scores kept over all panes (memory; tests).
     package var scoreCount: Int { entries.values.reduce(0) { $0 + $1.positive.count + $1.negative.count } }
 
-    /// Bytes the kept scores take (memory; tests).
-    package var storedBytes: Int { entries.values.reduce(0) { $0 + $1.positive.storedBytes + $1.negative.storedBytes } }
-
     /// Closes pane `index` with the pairs counted in `summary` while it was open: sorts its scores
     /// and computes U with itself and with every closed pane fewer than `span` panes away.
     /// - Complexity: O(n log n) for the pane's n scores, plus O(n + m) per neighbour of m scores.
@@ -185,12 +182,12 @@ package struct SortedScores: Sendable {
         var index = block * Self.blockSize
         let end = min(baseCount, index + Self.blockSize)
         var key = heads[block], at = Int(starts[block])
-        var score = Self.score(key)
+        var score = RadixSort.value(ofKey: key)
         while score < value {
             index += 1
             if index == end { break }
             key &+= Self.readVarint(bytes, &at)
-            score = Self.score(key)
+            score = RadixSort.value(ofKey: key)
         }
         let below = index
         var through = index
@@ -198,7 +195,7 @@ package struct SortedScores: Sendable {
             through += 1
             if through == end { break }
             key &+= Self.readVarint(bytes, &at)
-            score = Self.score(key)
+            score = RadixSort.value(ofKey: key)
         }
         if through == end && end < baseCount {
             // The equal scores may go on in later blocks.
@@ -233,16 +230,6 @@ package struct SortedScores: Sendable {
         encode(merged)
     }
 
-    /// The order-preserving key of a score, and back.
-    @inline(__always) static func key(_ value: Double) -> UInt64 {
-        let bits = value.bitPattern
-        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
-    }
-
-    @inline(__always) static func score(_ key: UInt64) -> Double {
-        Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
-    }
-
     @inline(__always) private static func varintLength(_ delta: UInt64) -> Int {
         max(1, (64 - delta.leadingZeroBitCount + 6) / 7)
     }
@@ -252,7 +239,7 @@ package struct SortedScores: Sendable {
         baseCount = n
         var size = 0, previous: UInt64 = 0
         for i in 0..<n {
-            let key = Self.key(sorted[i])
+            let key = RadixSort.key(sorted[i])
             // Wrapping: −0 and +0 may come in either order after a merge (they compare equal).
             if i % Self.blockSize != 0 { size += Self.varintLength(key &- previous) }
             previous = key
@@ -263,7 +250,7 @@ package struct SortedScores: Sendable {
         bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, written in
             var at = 0
             for i in 0..<n {
-                let key = Self.key(sorted[i])
+                let key = RadixSort.key(sorted[i])
                 if i % Self.blockSize == 0 {
                     heads.append(key)
                     starts.append(UInt32(at))
@@ -293,7 +280,7 @@ package struct SortedScores: Sendable {
         var low = 0, high = heads.count
         while low < high {
             let mid = (low + high) / 2
-            if holds(Self.score(heads[mid])) { low = mid + 1 } else { high = mid }
+            if holds(RadixSort.value(ofKey: heads[mid])) { low = mid + 1 } else { high = mid }
         }
         if blocksOnly { return low }
         guard low > 0 else { return 0 }
@@ -301,7 +288,7 @@ package struct SortedScores: Sendable {
         var counted = first + 1, key = heads[block], at = Int(starts[block])
         for _ in 1..<min(Self.blockSize, baseCount - first) {
             key &+= Self.readVarint(bytes, &at)
-            guard holds(Self.score(key)) else { break }
+            guard holds(RadixSort.value(ofKey: key)) else { break }
             counted += 1
         }
         return counted
@@ -349,7 +336,7 @@ package struct SortedScores: Sendable {
             } else {
                 key &+= SortedScores.readVarint(bytes, &at)
             }
-            current = SortedScores.score(key)
+            current = RadixSort.value(ofKey: key)
         }
     }
 
